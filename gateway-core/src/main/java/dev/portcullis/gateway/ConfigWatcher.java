@@ -1,0 +1,106 @@
+package dev.portcullis.gateway;
+
+import dev.portcullis.gateway.config.ConfigLoader;
+import dev.portcullis.gateway.config.ConfigProblem;
+import dev.portcullis.gateway.config.GatewayConfig;
+import dev.portcullis.gateway.config.InvalidConfigException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Notices when the configuration file's content changes (polling its digest, which also catches
+ * editors that replace the file and ConfigMap symlink swaps) and on demand (SIGHUP). A file that
+ * validates is handed to {@code apply}; one that does not is reported with every problem and the
+ * running configuration stays.
+ */
+final class ConfigWatcher {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ConfigWatcher.class);
+
+  /** What a reload attempt came to. */
+  interface Listener {
+    Future<Void> applied(GatewayConfig config);
+
+    void rejected(List<ConfigProblem> problems);
+  }
+
+  private final Vertx vertx;
+  private final Path file;
+  private final Function<String, String> env;
+  private final Listener listener;
+  private final AtomicBoolean busy = new AtomicBoolean();
+  private volatile byte[] lastDigest;
+  private long timerId = -1;
+
+  ConfigWatcher(Vertx vertx, Path file, Function<String, String> env, Listener listener) {
+    this.vertx = vertx;
+    this.file = file;
+    this.env = env;
+    this.listener = listener;
+  }
+
+  /** Starts polling; {@code initial} is the content digest of the file the gateway started with. */
+  void start(GatewayConfig.Reload reload, byte[] initial) {
+    lastDigest = initial;
+    if (reload.watch()) {
+      timerId = vertx.setPeriodic(reload.interval().toMillis(), id -> check(false));
+    }
+  }
+
+  void stop() {
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+    }
+  }
+
+  /** Re-reads the file; with {@code force} even when its content did not change. */
+  Future<Boolean> check(boolean force) {
+    if (!busy.compareAndSet(false, true)) {
+      return Future.succeededFuture(false); // SIGHUP and the poller may meet; one read is enough
+    }
+    return vertx.executeBlocking(() -> digest(file), false)
+        .compose(digest -> {
+          if (!force && Arrays.equals(digest, lastDigest)) {
+            return Future.succeededFuture(false);
+          }
+          lastDigest = digest;
+          return vertx.executeBlocking(() -> ConfigLoader.load(file, env), false)
+              .compose(config -> listener.applied(config).map(true))
+              .recover(err -> {
+                if (err instanceof InvalidConfigException invalid) {
+                  LOG.error("Configuration {} rejected; the running configuration stays.\n{}", file, err.getMessage());
+                  listener.rejected(invalid.problems());
+                } else {
+                  LOG.error("Configuration {} could not be applied: {}", file, err.toString());
+                  listener.rejected(List.of(new ConfigProblem(file.toString(), 0, "", err.toString())));
+                }
+                return Future.succeededFuture(false);
+              });
+        }, err -> {
+          LOG.error("Cannot read configuration {}: {}", file, err.toString());
+          return Future.succeededFuture(false);
+        })
+        .onComplete(ar -> busy.set(false));
+  }
+
+  static byte[] digest(Path file) throws IOException {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+}

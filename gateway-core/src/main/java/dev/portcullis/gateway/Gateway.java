@@ -1,0 +1,216 @@
+package dev.portcullis.gateway;
+
+import dev.portcullis.gateway.admin.AdminServer;
+import dev.portcullis.gateway.admin.Health;
+import dev.portcullis.gateway.config.ConfigProblem;
+import dev.portcullis.gateway.config.GatewayConfig;
+import dev.portcullis.gateway.listener.PublicListener;
+import dev.portcullis.gateway.listener.RedirectListener;
+import dev.portcullis.gateway.observe.GatewayMetrics;
+import dev.portcullis.gateway.observe.RequestObserver;
+import dev.portcullis.gateway.pipeline.RequestPipeline;
+import dev.portcullis.gateway.tls.CertificateFiles;
+import dev.portcullis.gateway.tls.CertificateReloader;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+/**
+ * One running gateway: its Vert.x instance, listeners, the current request pipeline and the
+ * watchers that replace it. The listeners never change while running (a changed listener section
+ * takes effect on restart); routes, upstreams and limits per route are swapped atomically on reload.
+ */
+public final class Gateway {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+  private final Vertx vertx;
+  private final GatewayConfig initial;
+  private final Health health = new Health();
+  private final GatewayMetrics metrics = new GatewayMetrics();
+  private final RequestObserver observer = new RequestObserver(metrics);
+  private final AtomicReference<RequestPipeline> pipeline = new AtomicReference<>();
+  private final List<PublicListener> listeners = new CopyOnWriteArrayList<>();
+  private final List<CertificateReloader> certificateReloaders = new ArrayList<>();
+  private final AdminServer admin;
+  private final RedirectListener redirect;
+  private final ConfigWatcher watcher;
+
+  private Gateway(Vertx vertx, GatewayConfig config, Function<String, String> env) {
+    this.vertx = vertx;
+    this.initial = config;
+    this.admin = new AdminServer(config.listeners().admin(), health, metrics);
+    this.redirect = config.listeners().redirect() == null ? null : new RedirectListener(config.listeners().redirect());
+    this.watcher = new ConfigWatcher(vertx, config.source(), env, new ConfigWatcher.Listener() {
+      @Override
+      public Future<Void> applied(GatewayConfig next) {
+        return apply(next);
+      }
+
+      @Override
+      public void rejected(List<ConfigProblem> problems) {
+        metrics.configReload(false);
+        health.reloadRejected(config.source().toString(), problems.stream().map(ConfigProblem::toString).toList());
+      }
+    });
+  }
+
+  /** Starts a gateway on a validated configuration. */
+  public static Future<Gateway> start(GatewayConfig config, Function<String, String> env) {
+    Vertx vertx = Vertx.vertx(new VertxOptions());
+    Gateway gateway = new Gateway(vertx, config, env);
+    return gateway.startAll().map(gateway).recover(err -> vertx.close().transform(v -> Future.failedFuture(err)));
+  }
+
+  /** What start-up reads from disk before anything listens. */
+  private record StartMaterial(CertificateFiles publicFiles, CertificateFiles.Loaded publicCert,
+      CertificateFiles adminFiles, CertificateFiles.Loaded adminCert, byte[] configDigest) {
+  }
+
+  private Future<Void> startAll() {
+    GatewayConfig config = initial;
+    GatewayConfig.PublicListener pub = config.listeners().publicListener();
+    GatewayConfig.AdminListener adminConfig = config.listeners().admin();
+    return vertx.executeBlocking(() -> {
+          CertificateFiles publicFiles = CertificateFiles.resolve(pub.tls(), config.dataDir());
+          CertificateFiles adminFiles = adminConfig.tls().equals(pub.tls()) ? publicFiles
+              : CertificateFiles.resolve(adminConfig.tls(), config.dataDir());
+          return new StartMaterial(publicFiles, publicFiles.load(), adminFiles, adminFiles.load(),
+              ConfigWatcher.digest(config.source()));
+        }, false)
+        .compose(material -> deployEmbeddedBackends(config).map(material))
+        .compose(material -> {
+          pipeline.set(new RequestPipeline(vertx, config, observer));
+          // Port 0 (tests) would give each instance its own port, so it gets one instance.
+          int instances = pub.port() == 0 ? 1 : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+          Future<String> publicStarted = vertx.deployVerticle(() -> {
+            PublicListener listener = new PublicListener(pub, config.limits(), material.publicCert().options(),
+                pipeline, metrics.publicConnections());
+            listeners.add(listener);
+            return listener;
+          }, new DeploymentOptions().setInstances(instances));
+          Future<HttpServer> adminStarted = admin.start(vertx, material.adminCert().options());
+          Future<HttpServer> redirectStarted = redirect == null ? Future.succeededFuture() : redirect.start(vertx);
+          return Future.all(publicStarted, adminStarted, redirectStarted).map(v -> {
+            watchCertificates(material, pub, adminConfig);
+            watcher.start(config.reload(), material.configDigest());
+            health.component("config", true);
+            health.component("listeners", true);
+            metrics.configReload(true);
+            health.reloadApplied(config.source().toString());
+            LOG.info("Portcullis started: public https://{}:{}, admin https://{}:{}{}; {} route(s)",
+                pub.host(), publicPort(), adminConfig.host(), adminPort(),
+                redirect == null ? "" : ", redirect http://" + config.listeners().redirect().host() + ":"
+                    + redirectPort(),
+                config.routes().size());
+            return null;
+          });
+        });
+  }
+
+  private void watchCertificates(StartMaterial material, GatewayConfig.PublicListener pub,
+      GatewayConfig.AdminListener adminConfig) {
+    CertificateReloader publicReloader = new CertificateReloader(vertx, "public", material.publicFiles(),
+        pub.http2(), material.publicCert(), () -> listeners.stream().map(PublicListener::server).toList());
+    CertificateReloader adminReloader = new CertificateReloader(vertx, "admin", material.adminFiles(), false,
+        material.adminCert(), () -> List.of(admin.server()));
+    publicReloader.start(pub.tls().reloadInterval());
+    adminReloader.start(adminConfig.tls().reloadInterval());
+    certificateReloaders.add(publicReloader);
+    certificateReloaders.add(adminReloader);
+  }
+
+  private Future<Void> deployEmbeddedBackends(GatewayConfig config) {
+    List<Future<String>> deployed = new ArrayList<>();
+    for (GatewayConfig.EmbeddedBackend backend : config.embeddedBackends()) {
+      LOG.info("Starting embedded backend {} on {}:{} (for demos and tests, not for production)",
+          backend.verticle(), backend.host(), backend.port());
+      deployed.add(vertx.deployVerticle(backend.verticle(), new DeploymentOptions().setConfig(
+          new JsonObject().put("host", backend.host()).put("port", backend.port()))));
+    }
+    return Future.all(deployed).mapEmpty();
+  }
+
+  /** Swaps in a new configuration version; the previous pipeline's pools close once drained. */
+  Future<Void> apply(GatewayConfig next) {
+    GatewayConfig running = pipeline.get().config();
+    if (!Objects.equals(next.listeners(), running.listeners()) || !Objects.equals(next.limits(), running.limits())
+        || !Objects.equals(next.embeddedBackends(), running.embeddedBackends())
+        || !Objects.equals(next.dataDir(), running.dataDir())) {
+      LOG.warn("Configuration reload: changes to listeners, limits, dataDir or embeddedBackends take effect "
+          + "on the next restart; routes and everything else are applied now");
+    }
+    RequestPipeline previous = pipeline.getAndSet(new RequestPipeline(vertx, next, observer));
+    previous.retire(next.limits().drainTimeout());
+    metrics.configReload(true);
+    health.reloadApplied(next.source().toString());
+    LOG.info("Configuration reloaded from {}: {} route(s)", next.source(), next.routes().size());
+    return Future.succeededFuture();
+  }
+
+  /** Re-reads the configuration file now (what SIGHUP does). Resolves to whether it was applied. */
+  public Future<Boolean> reload() {
+    return watcher.check(true);
+  }
+
+  /**
+   * Graceful stop: readiness turns false, listeners stop accepting, in-flight requests get up to the
+   * configured drain time to finish, then everything closes.
+   */
+  public Future<Void> shutdown() {
+    health.draining();
+    watcher.stop();
+    certificateReloaders.forEach(CertificateReloader::stop);
+    long drainMillis = initial.limits().drainTimeout().toMillis();
+    LOG.info("Shutting down: draining in-flight requests for up to {} ms", drainMillis);
+    List<Future<Void>> drains = new ArrayList<>();
+    listeners.forEach(l -> drains.add(l.drain(drainMillis)));
+    return Future.join(drains)
+        .eventually(() -> redirect == null ? Future.succeededFuture() : redirect.close())
+        .eventually(admin::close)
+        .eventually(() -> vertx.close())
+        .onComplete(ar -> LOG.info("Portcullis stopped"))
+        .mapEmpty();
+  }
+
+  public Health health() {
+    return health;
+  }
+
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public int publicPort() {
+    return listeners.get(0).server().actualPort();
+  }
+
+  public int adminPort() {
+    return admin.server().actualPort();
+  }
+
+  public int redirectPort() {
+    return redirect == null ? -1 : redirect.server().actualPort();
+  }
+
+  public Path dataDir() {
+    return initial.dataDir();
+  }
+}

@@ -1,0 +1,94 @@
+package dev.portcullis.gateway;
+
+import dev.portcullis.gateway.config.ConfigLoader;
+import dev.portcullis.gateway.config.ConfigProblem;
+import dev.portcullis.gateway.config.GatewayConfig;
+import dev.portcullis.gateway.config.InvalidConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code portcullis [--config PATH] [--check]}. The configuration file comes from {@code --config},
+ * else {@code PORTCULLIS_CONFIG}, else {@code config/gateway.yaml}. {@code --check} validates the
+ * file and exits (0 valid, 2 invalid) without starting anything.
+ *
+ * <p>SIGTERM/SIGINT drain and stop; SIGHUP reloads the configuration.
+ */
+public final class Main {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  private Main() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    String configPath = System.getenv("PORTCULLIS_CONFIG");
+    boolean checkOnly = false;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--config" -> {
+          if (i + 1 >= args.length) {
+            usage("--config needs a file path");
+          }
+          configPath = args[++i];
+        }
+        case "--check" -> checkOnly = true;
+        case "--help", "-h" -> {
+          System.out.println("usage: portcullis [--config PATH] [--check]");
+          return;
+        }
+        default -> usage("unknown argument '" + args[i] + "'");
+      }
+    }
+    Path file = Path.of(configPath == null || configPath.isBlank() ? "config/gateway.yaml" : configPath);
+    GatewayConfig config;
+    try {
+      config = ConfigLoader.load(file, System::getenv);
+    } catch (InvalidConfigException e) {
+      System.err.println("portcullis: " + file + " is not valid:");
+      for (ConfigProblem p : e.problems()) {
+        System.err.println("  " + p);
+      }
+      System.exit(2);
+      return;
+    }
+    if (checkOnly) {
+      System.out.println("portcullis: " + file + " is valid (" + config.routes().size() + " route(s))");
+      return;
+    }
+    Gateway gateway;
+    try {
+      gateway = Gateway.start(config, System::getenv).toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      LOG.error("Portcullis failed to start: {}", e.getCause() == null ? e.toString() : e.getCause().toString());
+      System.exit(1);
+      return;
+    }
+    long drainMillis = config.limits().drainTimeout().toMillis();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        gateway.shutdown().toCompletionStage().toCompletableFuture().get(drainMillis + 10_000, TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        LOG.warn("Shutdown did not complete cleanly: {}", e.toString());
+      }
+    }, "portcullis-shutdown"));
+    try {
+      Signal.handle(new Signal("HUP"), signal -> {
+        LOG.info("SIGHUP: reloading configuration");
+        gateway.reload();
+      });
+    } catch (IllegalArgumentException e) {
+      LOG.info("SIGHUP is not available on this platform; configuration reloads on file change only");
+    }
+  }
+
+  private static void usage(String problem) {
+    System.err.println("portcullis: " + problem);
+    System.err.println("usage: portcullis [--config PATH] [--check]");
+    System.exit(64);
+  }
+}

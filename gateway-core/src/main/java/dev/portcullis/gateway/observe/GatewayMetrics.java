@@ -1,0 +1,96 @@
+package dev.portcullis.gateway.observe;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The gateway's Prometheus metrics (served on the admin listener at {@code /metrics}):
+ * <ul>
+ *   <li>{@code portcullis_requests_total{route,status}} — every answered request;</li>
+ *   <li>{@code portcullis_upstream_latency_seconds{route}} — time to the upstream's response head (histogram);</li>
+ *   <li>{@code portcullis_open_connections{listener}};</li>
+ *   <li>{@code portcullis_config_reloads_total{result}}, {@code portcullis_config_last_reload_success},
+ *       {@code portcullis_config_last_reload_timestamp_seconds};</li>
+ *   <li>{@code portcullis_upstream_circuit_open{route}} (via the upstreams), plus JVM metrics.</li>
+ * </ul>
+ */
+public final class GatewayMetrics {
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Map<String, Counter> requestCounters = new ConcurrentHashMap<>();
+  private final Map<String, Timer> upstreamTimers = new ConcurrentHashMap<>();
+  private final AtomicInteger publicConnections = new AtomicInteger();
+  private final AtomicInteger lastReloadSuccess = new AtomicInteger(1);
+  private final AtomicLong lastReloadEpochSeconds = new AtomicLong();
+
+  public GatewayMetrics() {
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    Gauge.builder("portcullis_open_connections", publicConnections, AtomicInteger::get)
+        .description("Open client connections").tag("listener", "public").register(registry);
+    Gauge.builder("portcullis_config_last_reload_success", lastReloadSuccess, AtomicInteger::get)
+        .description("1 when the last configuration (re)load was applied, 0 when it was rejected")
+        .register(registry);
+    Gauge.builder("portcullis_config_last_reload_timestamp_seconds", lastReloadEpochSeconds, AtomicLong::get)
+        .description("When the configuration was last (re)loaded or rejected").register(registry);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  public AtomicInteger publicConnections() {
+    return publicConnections;
+  }
+
+  public void request(String route, int status) {
+    String key = route + '|' + status;
+    Counter counter = requestCounters.get(key);
+    if (counter == null) {
+      counter = requestCounters.computeIfAbsent(key, k -> Counter.builder("portcullis_requests_total")
+          .description("Requests answered, by route and status")
+          .tag("route", route).tag("status", Integer.toString(status)).register(registry));
+    }
+    counter.increment();
+  }
+
+  public void upstreamLatency(String route, long nanos) {
+    Timer timer = upstreamTimers.get(route);
+    if (timer == null) {
+      timer = upstreamTimers.computeIfAbsent(route, r -> Timer.builder("portcullis_upstream_latency")
+          .description("Time from sending to the upstream until its response head arrived")
+          .tag("route", r)
+          .publishPercentileHistogram()
+          .minimumExpectedValue(Duration.ofMillis(1))
+          .maximumExpectedValue(Duration.ofSeconds(60))
+          .register(registry));
+    }
+    timer.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void configReload(boolean applied) {
+    registry.counter("portcullis_config_reloads_total", "result", applied ? "applied" : "rejected").increment();
+    lastReloadSuccess.set(applied ? 1 : 0);
+    lastReloadEpochSeconds.set(System.currentTimeMillis() / 1000);
+  }
+}

@@ -1,0 +1,173 @@
+package dev.portcullis.gateway.pipeline;
+
+import dev.portcullis.gateway.observe.RequestObserver;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+
+/**
+ * The state of one request as it travels through the pipeline: what each stage found out (canonical
+ * path, client address, route, request id) and the means to move on or stop. Lives on the
+ * request's event loop only, so nothing here is synchronised.
+ */
+public final class Exchange {
+
+  private final HttpServerRequest request;
+  private final Stage[] stages;
+  private final RequestObserver observer;
+  private final long startNanos = System.nanoTime();
+  private int index = -1;
+  private boolean finished;
+
+  private String host;
+  private String path;
+  private String clientAddress;
+  private boolean peerTrusted;
+  private String requestId;
+  private String traceparent;
+  private RouteTable.CompiledRoute route;
+  private String outcome = "";
+  private Runnable onClientGone;
+
+  Exchange(HttpServerRequest request, Stage[] stages, RequestObserver observer, String hsts) {
+    this.request = request;
+    this.stages = stages;
+    this.observer = observer;
+    HttpServerResponse response = request.response();
+    // Set last, so an upstream can neither drop nor weaken them.
+    response.headersEndHandler(v -> {
+      response.headers().set("Strict-Transport-Security", hsts);
+      if (requestId != null) {
+        response.headers().set("X-Request-Id", requestId);
+      }
+    });
+    response.endHandler(v -> finish());
+    response.closeHandler(v -> {
+      if (onClientGone != null) {
+        onClientGone.run();
+      }
+      finish();
+    });
+  }
+
+  /** Runs the next stage. */
+  public void next() {
+    index++;
+    if (index < stages.length) {
+      stages[index].handle(this);
+    }
+  }
+
+  /** Ends the request with a problem response; the body, if any, is not read. */
+  public void reject(Problem problem) {
+    outcome = problem.key();
+    HttpServerResponse response = request.response();
+    if (response.headWritten()) {
+      response.reset();
+      return;
+    }
+    response.setStatusCode(problem.status()).putHeader(HttpHeaders.CONTENT_TYPE, Problem.CONTENT_TYPE);
+    if (!hasBody()) {
+      request.resume(); // consume the (empty) end so the connection can carry the next request
+    } else if (!request.isEnded() && request.version() != HttpVersion.HTTP_2) {
+      // Unread body: close rather than drain an arbitrarily large upload.
+      response.putHeader(HttpHeaders.CONNECTION, "close");
+    }
+    response.end(problem.toJson(requestId).toBuffer());
+  }
+
+  private void finish() {
+    if (!finished) {
+      finished = true;
+      observer.completed(this, (System.nanoTime() - startNanos) / 1_000_000.0);
+    }
+  }
+
+  public HttpServerRequest request() {
+    return request;
+  }
+
+  public HttpServerResponse response() {
+    return request.response();
+  }
+
+  /** Lower-case host without port, as used for routing. */
+  public String host() {
+    return host;
+  }
+
+  void host(String host) {
+    this.host = host;
+  }
+
+  /** The canonical path (see PathNormalizer); the only path any stage may look at. */
+  public String path() {
+    return path;
+  }
+
+  void path(String path) {
+    this.path = path;
+  }
+
+  public String clientAddress() {
+    return clientAddress;
+  }
+
+  void clientAddress(String clientAddress, boolean peerTrusted) {
+    this.clientAddress = clientAddress;
+    this.peerTrusted = peerTrusted;
+  }
+
+  /** Whether the socket peer is a trusted proxy (whose forwarding headers may be extended). */
+  public boolean peerTrusted() {
+    return peerTrusted;
+  }
+
+  /** Whether the request announces a body (a length above zero, chunked, or an open HTTP/2 stream). */
+  public boolean hasBody() {
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length != null) {
+      return !length.trim().equals("0");
+    }
+    if (request.version() == HttpVersion.HTTP_2) {
+      return !request.isEnded();
+    }
+    return request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
+  }
+
+  public String requestId() {
+    return requestId;
+  }
+
+  public String traceparent() {
+    return traceparent;
+  }
+
+  void ids(String requestId, String traceparent) {
+    this.requestId = requestId;
+    this.traceparent = traceparent;
+  }
+
+  public RouteTable.CompiledRoute route() {
+    return route;
+  }
+
+  void route(RouteTable.CompiledRoute route) {
+    this.route = route;
+  }
+
+  /** A short word for the log: the problem key, or what the forwarder reports. */
+  public String outcome() {
+    return outcome;
+  }
+
+  public void outcome(String outcome) {
+    this.outcome = outcome;
+  }
+
+  /** Registers what to do when the client disconnects before the response ends. */
+  public void onClientGone(Runnable action) {
+    this.onClientGone = action;
+  }
+}

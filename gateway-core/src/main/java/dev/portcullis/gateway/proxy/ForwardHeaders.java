@@ -1,0 +1,97 @@
+package dev.portcullis.gateway.proxy;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Which headers cross the gateway. Hop-by-hop headers (RFC 9110 §7.6.1) and every header named in
+ * {@code Connection} stay behind in both directions. Towards the upstream, {@code Forwarded} and
+ * {@code X-Forwarded-*} are rebuilt: the chain a trusted proxy sent is extended, a chain from anyone
+ * else is replaced, so an upstream never sees a client-forged hop.
+ */
+public final class ForwardHeaders {
+
+  private static final Set<String> HOP_BY_HOP = Set.of(
+      "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
+      "te", "trailer", "transfer-encoding", "upgrade", "host", "expect", "http2-settings");
+
+  private static final Set<String> REBUILT = Set.of(
+      "forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port",
+      "x-request-id", "traceparent", "tracestate");
+
+  private ForwardHeaders() {
+  }
+
+  /** The facts about the request that the rebuilt headers carry. */
+  public record Origin(String peer, boolean peerTrusted, String host, String requestId, String traceparent) {
+  }
+
+  /** Request headers for the upstream. */
+  public static MultiMap toUpstream(MultiMap in, Origin origin) {
+    Set<String> connectionTokens = connectionTokens(in);
+    MultiMap out = HttpHeaders.headers();
+    for (var entry : in) {
+      String name = entry.getKey().toLowerCase(Locale.ROOT);
+      if (!HOP_BY_HOP.contains(name) && !REBUILT.contains(name) && !connectionTokens.contains(name)) {
+        out.add(entry.getKey(), entry.getValue());
+      }
+    }
+    String node = origin.peer().indexOf(':') >= 0 ? "\"[" + origin.peer() + "]\"" : origin.peer();
+    String forwarded = "for=" + node + ";proto=https;host=\"" + origin.host().replace("\"", "") + "\"";
+    String xff = origin.peer();
+    if (origin.peerTrusted()) {
+      String previousForwarded = String.join(", ", in.getAll("Forwarded"));
+      if (!previousForwarded.isEmpty()) {
+        forwarded = previousForwarded + ", " + forwarded;
+      }
+      String previousXff = String.join(", ", in.getAll("X-Forwarded-For"));
+      if (!previousXff.isEmpty()) {
+        xff = previousXff + ", " + xff;
+      }
+    }
+    out.set("Forwarded", forwarded);
+    out.set("X-Forwarded-For", xff);
+    out.set("X-Forwarded-Proto", "https");
+    out.set("X-Forwarded-Host", origin.host());
+    out.set("X-Request-Id", origin.requestId());
+    out.set("traceparent", origin.traceparent());
+    String tracestate = in.get("tracestate");
+    if (tracestate != null && origin.traceparent().substring(3, 35).equals(traceId(in.get("traceparent")))) {
+      out.set("tracestate", tracestate);
+    }
+    return out;
+  }
+
+  /** Copies an upstream response's headers to the client response, leaving hop-by-hop ones behind. */
+  public static void toClient(MultiMap upstream, MultiMap client) {
+    Set<String> connectionTokens = connectionTokens(upstream);
+    for (var entry : upstream) {
+      String name = entry.getKey().toLowerCase(Locale.ROOT);
+      if (!HOP_BY_HOP.contains(name) && !connectionTokens.contains(name)) {
+        client.add(entry.getKey(), entry.getValue());
+      }
+    }
+  }
+
+  private static String traceId(String traceparent) {
+    return traceparent != null && traceparent.length() >= 35 ? traceparent.substring(3, 35) : "";
+  }
+
+  private static Set<String> connectionTokens(MultiMap headers) {
+    var values = headers.getAll(HttpHeaders.CONNECTION);
+    if (values.isEmpty()) {
+      return Set.of();
+    }
+    Set<String> tokens = new HashSet<>();
+    for (String value : values) {
+      for (String token : value.split(",")) {
+        tokens.add(token.trim().toLowerCase(Locale.ROOT));
+      }
+    }
+    return tokens;
+  }
+}
