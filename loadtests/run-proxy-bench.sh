@@ -1,0 +1,485 @@
+#!/usr/bin/env bash
+# Portcullis proxy benchmark: the echo backend direct (http), behind nginx (https) and behind the
+# gateway (https), driven by wrk over keep-alive connections on loopback. See loadtests/README.md.
+#
+#   loadtests/run-proxy-bench.sh
+#
+# Environment (all optional):
+#   DURATION=20s     measured run per target        WARMUP=5s     warm-up run per target
+#   CONNECTIONS=64   wrk -c                         THREADS=2     wrk -t
+#   PROFILE=auto     auto: when the gateway misses the target, profile one more measured gateway
+#                    run with JFR; always / never
+#   BENCH_PATH=/bench  request path
+#
+# Traffic goes to 127.0.0.1 only. Every process started here is stopped on exit, also on failure.
+set -euo pipefail
+
+export PATH="$PATH:/usr/sbin:/sbin"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DIST="$ROOT/distribution/target/portcullis"
+ECHO_JAR="$ROOT/sample-backends/target/portcullis-sample-backends-0.1.0-SNAPSHOT-echo.jar"
+
+DURATION="${DURATION:-20s}"
+WARMUP="${WARMUP:-5s}"
+CONNECTIONS="${CONNECTIONS:-64}"
+THREADS="${THREADS:-2}"
+PROFILE="${PROFILE:-auto}"
+BENCH_PATH="${BENCH_PATH:-/bench}"
+
+# Targets for this stage: gateway throughput >= 0.8x nginx, gateway p99 <= 2x nginx.
+TARGET_RPS_RATIO=0.8
+TARGET_P99_RATIO=2.0
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+seconds_of() { # "20s" or "20" -> 20
+  [[ "$1" =~ ^([0-9]+)s?$ ]] || die "durations are whole seconds, like 20 or 20s (got '$1')"
+  (( BASH_REMATCH[1] > 0 )) || die "durations must be positive (got '$1')"
+  echo "${BASH_REMATCH[1]}"
+}
+DURATION_S="$(seconds_of "$DURATION")"
+WARMUP_S="$(seconds_of "$WARMUP")"
+[[ "$CONNECTIONS" =~ ^[1-9][0-9]*$ ]] || die "CONNECTIONS must be a positive integer"
+[[ "$THREADS" =~ ^[1-9][0-9]*$ ]] || die "THREADS must be a positive integer"
+(( CONNECTIONS >= THREADS )) || die "CONNECTIONS must be at least THREADS"
+[[ "$PROFILE" =~ ^(auto|always|never)$ ]] || die "PROFILE must be auto, always or never"
+[[ "$BENCH_PATH" == /* ]] || die "BENCH_PATH must start with /"
+
+# ---------------------------------------------------------------------------------------------
+# 1. Build products (never built here) and tools.
+if [[ ! -x "$DIST/bin/portcullis" || ! -f "$ECHO_JAR" ]]; then
+  [[ -x "$DIST/bin/portcullis" ]] || log "missing: $DIST/bin/portcullis"
+  [[ -f "$ECHO_JAR" ]] || log "missing: $ECHO_JAR"
+  echo "Build the distribution and the echo backend first, from the repository root:" >&2
+  echo "  cd $ROOT && mvn -B -DskipTests package" >&2
+  exit 1
+fi
+
+for tool in java curl openssl awk; do
+  command -v "$tool" >/dev/null || die "'$tool' is needed and not on PATH"
+done
+
+if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
+  (( EUID == 0 )) || die "wrk and nginx are missing; run as root (or: apt-get install -y wrk nginx)"
+  log "installing wrk and nginx from Debian packages"
+  # Keep Debian's nginx service from starting (and taking port 80) during the install.
+  policy_added=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    policy_added=1
+  fi
+  install_rc=0
+  { DEBIAN_FRONTEND=noninteractive apt-get update \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk nginx; } >&2 || install_rc=$?
+  [[ -n "$policy_added" ]] && rm -f /usr/sbin/policy-rc.d
+  (( install_rc == 0 )) || die "apt-get failed (exit $install_rc)"
+  command -v wrk >/dev/null && command -v nginx >/dev/null || die "wrk or nginx still missing after apt-get"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 2. Work directory, one per run (loadtests/work/ is git-ignored).
+RUN_DIR="$ROOT/loadtests/work/run-$(date +%Y%m%d-%H%M%S)-$$"
+mkdir -p "$RUN_DIR"/{tls,nginx/logs,nginx/temp,gateway/data,wrk}
+log "work directory: $RUN_DIR"
+
+# ---------------------------------------------------------------------------------------------
+# 3. Process bookkeeping and cleanup.
+PIDS=()   # "name:pid", in start order
+start_bg() { # name logfile command...
+  local name="$1" logfile="$2"; shift 2
+  "$@" >"$logfile" 2>&1 &
+  PIDS+=("$name:$!")
+  log "started $name (pid $!), log: ${logfile#"$ROOT"/}"
+}
+pid_of() { local e; for e in "${PIDS[@]}"; do [[ "${e%%:*}" == "$1" ]] && { echo "${e#*:}"; return; }; done; }
+alive() { # a live process, not a zombie
+  local state
+  state="$(sed -E 's/^.*\) (.).*$/\1/' "/proc/$1/stat" 2>/dev/null)" || return 1
+  [[ -n "$state" && "$state" != Z ]]
+}
+children_of() { pgrep -P "$1" 2>/dev/null || true; }
+
+cleanup() {
+  local rc=$? i e name pid kids
+  set +e
+  trap - EXIT INT TERM
+  for (( i=${#PIDS[@]}-1; i>=0; i-- )); do
+    e="${PIDS[i]}"; name="${e%%:*}"; pid="${e#*:}"
+    alive "$pid" || continue
+    kids="$(children_of "$pid")"
+    kill -TERM "$pid" 2>/dev/null
+    for (( t=0; t<200; t++ )); do alive "$pid" || break; sleep 0.1; done   # at most 20 s
+    if alive "$pid"; then
+      log "$name (pid $pid) ignored SIGTERM for 20 s; killing it"
+      kill -KILL "$pid" 2>/dev/null
+    fi
+    for k in $kids; do alive "$k" && kill -KILL "$k" 2>/dev/null; done
+    wait "$pid" 2>/dev/null
+    log "stopped $name (pid $pid)"
+  done
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------------------------
+# 4. Free loopback ports.
+free_ports() { # count
+  if command -v python3 >/dev/null; then
+    python3 - "$1" <<'PY'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+for s in socks:
+    s.close()
+PY
+  else
+    local found=() p tries=0
+    while (( ${#found[@]} < $1 && tries < 500 )); do
+      tries=$((tries + 1))
+      p=$(( 20000 + RANDOM % 40000 ))
+      [[ " ${found[*]} " == *" $p "* ]] && continue
+      if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then found+=("$p"); fi
+    done
+    (( ${#found[@]} == $1 )) || die "could not find $1 free ports"
+    echo "${found[*]}"
+  fi
+}
+read -r ECHO_PORT NGINX_PORT GW_PORT ADMIN_PORT <<<"$(free_ports 4)"
+log "ports: echo $ECHO_PORT, nginx $NGINX_PORT, gateway $GW_PORT, gateway admin $ADMIN_PORT"
+
+wait_for() { # name pid deadline_seconds url curl-args...: polls until the url answers 200
+  local name="$1" pid="$2" deadline="$3" url="$4"; shift 4
+  local end=$(( SECONDS + deadline )) code
+  while (( SECONDS < end )); do
+    alive "$pid" || die "$name exited during startup; see its log in $RUN_DIR"
+    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$@" "$url" || true)"
+    [[ "$code" == 200 ]] && { log "$name is ready ($url)"; return 0; }
+    sleep 0.25
+  done
+  die "$name was not ready within ${deadline}s ($url, last status '$code'); see its log in $RUN_DIR"
+}
+
+# ---------------------------------------------------------------------------------------------
+# 5. Certificate (shared by nginx and the gateway).
+CERT="$RUN_DIR/tls/cert.pem"
+KEY="$RUN_DIR/tls/key.pem"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+  -keyout "$KEY" -out "$CERT" -days 2 -subj "/CN=localhost" \
+  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" >/dev/null 2>&1 \
+  || die "openssl could not make the self-signed certificate"
+
+# ---------------------------------------------------------------------------------------------
+# 6. Echo backend.
+start_bg echo "$RUN_DIR/echo.log" java -Xmx512m -jar "$ECHO_JAR" "$ECHO_PORT"
+wait_for echo "$(pid_of echo)" 60 "http://127.0.0.1:$ECHO_PORT$BENCH_PATH"
+
+# ---------------------------------------------------------------------------------------------
+# 7. nginx: plain TLS-terminating reverse proxy, keep-alive to the upstream.
+#    It adds the same forwarding headers the gateway adds, so the echo answers carry the same
+#    amount of header data for both proxies.
+NGX="$RUN_DIR/nginx"
+cat >"$NGX/nginx.conf" <<EOF
+worker_processes 2;
+daemon off;
+master_process on;
+pid $NGX/nginx.pid;
+error_log $NGX/logs/error.log warn;
+
+events { worker_connections 4096; }
+
+http {
+  access_log off;
+  client_body_temp_path $NGX/temp/client_body;
+  proxy_temp_path       $NGX/temp/proxy;
+  fastcgi_temp_path     $NGX/temp/fastcgi;
+  uwsgi_temp_path       $NGX/temp/uwsgi;
+  scgi_temp_path        $NGX/temp/scgi;
+  # Default is 1000 requests per connection; the gateway has no such limit, so lift it.
+  keepalive_requests 1000000;
+  keepalive_timeout 60s;
+
+  upstream echo {
+    server 127.0.0.1:$ECHO_PORT;
+    keepalive 64;
+    keepalive_requests 1000000;
+  }
+
+  server {
+    listen 127.0.0.1:$NGINX_PORT ssl;
+    server_name localhost;
+    ssl_certificate     $CERT;
+    ssl_certificate_key $KEY;
+    ssl_protocols TLSv1.2 TLSv1.3;
+
+    location / {
+      proxy_pass http://echo;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Forwarded "for=\$remote_addr;proto=https;host=\"\$http_host\"";
+      proxy_set_header X-Forwarded-For \$remote_addr;
+      proxy_set_header X-Forwarded-Proto https;
+      proxy_set_header X-Forwarded-Host \$http_host;
+      proxy_set_header X-Request-Id \$request_id;
+      proxy_set_header traceparent "00-\$request_id-0000000000000001-01";
+    }
+  }
+}
+EOF
+nginx -t -p "$NGX/" -e "$NGX/logs/error.log" -c "$NGX/nginx.conf" >"$NGX/logs/config-test.log" 2>&1 \
+  || { cat "$NGX/logs/config-test.log" >&2; die "nginx rejected its configuration"; }
+start_bg nginx "$NGX/logs/stdout.log" nginx -p "$NGX/" -e "$NGX/logs/error.log" -c "$NGX/nginx.conf"
+wait_for nginx "$(pid_of nginx)" 30 "https://127.0.0.1:$NGINX_PORT$BENCH_PATH" -k
+
+# ---------------------------------------------------------------------------------------------
+# 8. Gateway from the distribution, one public route to the echo backend.
+GW_CONFIG="$RUN_DIR/gateway/gateway.yaml"
+cat >"$GW_CONFIG" <<EOF
+# Generated by loadtests/run-proxy-bench.sh
+dataDir: $RUN_DIR/gateway/data
+
+listeners:
+  public:
+    host: 127.0.0.1
+    port: $GW_PORT
+    tls: { cert: $CERT, key: $KEY }
+  admin:
+    host: 127.0.0.1
+    port: $ADMIN_PORT
+
+limits:
+  drainTimeout: 2s                  # so that the bench stops quickly
+
+routes:
+  - id: bench
+    match: { pathPrefix: / }
+    upstream: { targets: [ "http://127.0.0.1:$ECHO_PORT" ] }
+    public: true
+EOF
+start_bg gateway "$RUN_DIR/gateway/gateway.log" \
+  env PORTCULLIS_ACCESS_LOG_LEVEL=WARN JAVA_OPTS="-Xmx1g" \
+  "$DIST/bin/portcullis" --config "$GW_CONFIG"
+wait_for gateway "$(pid_of gateway)" 60 "https://127.0.0.1:$ADMIN_PORT/readyz" -k
+# The route must answer through the gateway before measuring.
+wait_for "gateway route" "$(pid_of gateway)" 10 "https://127.0.0.1:$GW_PORT$BENCH_PATH" -k
+
+# ---------------------------------------------------------------------------------------------
+# 9. Measure.
+declare -A URL=(
+  [direct]="http://127.0.0.1:$ECHO_PORT$BENCH_PATH"
+  [nginx]="https://127.0.0.1:$NGINX_PORT$BENCH_PATH"
+  [gateway]="https://127.0.0.1:$GW_PORT$BENCH_PATH"
+)
+# Processes whose CPU time is attributed to each target during its measured run.
+declare -A PROXY_PROC=([direct]="" [nginx]=nginx [gateway]=gateway)
+TARGETS=(direct nginx gateway)
+
+# Facts about one request per target: status, response size, TLS protocol and cipher.
+for t in "${TARGETS[@]}"; do
+  curl -sk -o "$RUN_DIR/wrk/$t.sample.json" \
+    -w "$t: HTTP %{http_code}, %{size_download} bytes body, http/%{http_version}\n" "${URL[$t]}" \
+    >>"$RUN_DIR/wrk/samples.txt"
+done
+for t in nginx gateway; do
+  port="${URL[$t]#https://127.0.0.1:}"; port="${port%%/*}"
+  tls="$(openssl s_client -connect "127.0.0.1:$port" -servername localhost </dev/null 2>/dev/null \
+          | awk -F': *' '/^ *Protocol *:/{p=$2} /^ *Cipher *:/{c=$2} /^New, /{n=$0} END{print (p?p:"?") " " (c?c:"?")}')"
+  echo "$t TLS (openssl s_client): $tls" >>"$RUN_DIR/wrk/samples.txt"
+done
+cat "$RUN_DIR/wrk/samples.txt" >&2
+
+cpu_ticks() { # sum of utime+stime over a pid and its children
+  local p total=0 v
+  for p in "$1" $(children_of "$1"); do
+    v="$(sed -E 's/^.*\) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}')" || continue
+    total=$(( total + ${v:-0} ))
+  done
+  echo "$total"
+}
+CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+
+to_ms() { # wrk value with unit -> milliseconds
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+    printf "%.3f", n }'
+}
+
+declare -A RPS P50 P99 AVG MAXL REQS NON2XX SOCKERR PCPU ECPU
+run_wrk() { # target label duration_s -> output file path on stdout
+  local t="$1" label="$2" d="$3" out="$RUN_DIR/wrk/$1.$2.txt"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${d}s" --latency "${URL[$t]}" >"$out" 2>&1 \
+    || { cat "$out" >&2; die "wrk failed against $t"; }
+  echo "$out"
+}
+parse_wrk() { # target file
+  local t="$1" f="$2" line
+  RPS[$t]="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$f")"
+  P50[$t]="$(to_ms "$(awk '/Latency Distribution/ {d=1} d && $1=="50%" {print $2; exit}' "$f")")"
+  P99[$t]="$(to_ms "$(awk '/Latency Distribution/ {d=1} d && $1=="99%" {print $2; exit}' "$f")")"
+  AVG[$t]="$(to_ms "$(awk '$1=="Latency" {print $2; exit}' "$f")")"
+  MAXL[$t]="$(to_ms "$(awk '$1=="Latency" {print $4; exit}' "$f")")"
+  REQS[$t]="$(awk '/ requests in / {print $1; exit}' "$f")"
+  NON2XX[$t]="$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$f")"; NON2XX[$t]="${NON2XX[$t]:-0}"
+  line="$(awk '/Socket errors:/ {sub(/^ *Socket errors: */, ""); print}' "$f")"
+  SOCKERR[$t]="${line:-none}"
+  [[ -n "${RPS[$t]}" && -n "${REQS[$t]}" ]] || { cat "$f" >&2; die "could not parse wrk output for $t"; }
+}
+
+for t in "${TARGETS[@]}"; do
+  log "$t: warm-up ${WARMUP_S}s, then measured ${DURATION_S}s (wrk -t$THREADS -c$CONNECTIONS) ${URL[$t]}"
+  run_wrk "$t" warmup "$WARMUP_S" >/dev/null
+  pp=""; [[ -n "${PROXY_PROC[$t]}" ]] && pp="$(pid_of "${PROXY_PROC[$t]}")"
+  ep="$(pid_of echo)"
+  p0=0; [[ -n "$pp" ]] && p0="$(cpu_ticks "$pp")"
+  e0="$(cpu_ticks "$ep")"
+  f="$(run_wrk "$t" measured "$DURATION_S")"
+  p1=0; [[ -n "$pp" ]] && p1="$(cpu_ticks "$pp")"
+  e1="$(cpu_ticks "$ep")"
+  parse_wrk "$t" "$f"
+  PCPU[$t]="$(awk -v a="$p0" -v b="$p1" -v hz="$CLK_TCK" -v d="$DURATION_S" -v has="$pp" \
+    'BEGIN { if (has == "") print "-"; else printf "%.2f", (b - a) / hz / d }')"
+  ECPU[$t]="$(awk -v a="$e0" -v b="$e1" -v hz="$CLK_TCK" -v d="$DURATION_S" 'BEGIN { printf "%.2f", (b - a) / hz / d }')"
+  log "$t: ${RPS[$t]} req/s, p50 ${P50[$t]} ms, p99 ${P99[$t]} ms, non-2xx ${NON2XX[$t]}, socket errors: ${SOCKERR[$t]}"
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
+RPS_RATIO="$(ratio "${RPS[gateway]}" "${RPS[nginx]}")"
+P99_RATIO="$(ratio "${P99[gateway]}" "${P99[nginx]}")"
+RPS_OK="$(awk -v r="$RPS_RATIO" -v t="$TARGET_RPS_RATIO" 'BEGIN { print (r != "n/a" && r + 0 >= t) ? "met" : "missed" }')"
+P99_OK="$(awk -v r="$P99_RATIO" -v t="$TARGET_P99_RATIO" 'BEGIN { print (r != "n/a" && r + 0 <= t) ? "met" : "missed" }')"
+
+# ---------------------------------------------------------------------------------------------
+# 10. Optional JFR profile of the gateway during one more measured run.
+PROFILE_MD=""
+if [[ "$PROFILE" == always || ( "$PROFILE" == auto && ( "$RPS_OK" == missed || "$P99_OK" == missed ) ) ]]; then
+  if command -v jcmd >/dev/null && command -v jfr >/dev/null; then
+    gp="$(pid_of gateway)"
+    JFR_FILE="$RUN_DIR/gw.jfr"
+    log "profiling the gateway (JFR, settings=profile) during one more measured ${DURATION_S}s run"
+    jcmd "$gp" JFR.start name=bench settings=profile >"$RUN_DIR/jfr-start.log" 2>&1 \
+      || { cat "$RUN_DIR/jfr-start.log" >&2; die "jcmd JFR.start failed"; }
+    f="$(run_wrk gateway profiled "$DURATION_S")"
+    jcmd "$gp" JFR.dump name=bench filename="$JFR_FILE" >"$RUN_DIR/jfr-dump.log" 2>&1 \
+      || { cat "$RUN_DIR/jfr-dump.log" >&2; die "jcmd JFR.dump failed"; }
+    jcmd "$gp" JFR.stop name=bench >/dev/null 2>&1 || true
+    prof_rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$f")"
+    jfr summary "$JFR_FILE" >"$RUN_DIR/jfr-summary.txt" 2>&1 || true
+    jfr print --events jdk.ExecutionSample --stack-depth 64 "$JFR_FILE" >"$RUN_DIR/jfr-samples.txt" 2>&1 || true
+    # Top frame of every sample (where the CPU was when sampled), and the share of samples with a
+    # frame of a given area anywhere in the stack (inclusive).
+    awk '
+      function area(f) {
+        if (f ~ /^(sun\.security\.ssl|sun\.security\.ec|sun\.security\.util|com\.sun\.crypto|sun\.security\.provider|java\.security|javax\.crypto|sun\.security)\./) return "JDK TLS/crypto"
+        if (f ~ /^io\.netty\.handler\.ssl\./) return "Netty SslHandler"
+        if (f ~ /^io\.netty\.handler\.codec\.http/) return "Netty HTTP codec"
+        if (f ~ /^io\.netty\./) return "Netty other"
+        if (f ~ /^io\.vertx\./) return "Vert.x"
+        if (f ~ /^dev\.portcullis\./) return "Portcullis"
+        if (f ~ /^ch\.qos\.logback\.|^org\.slf4j\./) return "logging"
+        if (f ~ /^io\.micrometer\.|^io\.prometheus\./) return "metrics"
+        if (f ~ /^com\.fasterxml\./) return "Jackson"
+        if (f ~ /^(java|jdk|sun)\./) return "JDK other"
+        return "other"
+      }
+      /stackTrace = \[/ { inst = 1; first = 1; delete seen; n++; next }
+      inst && /^[[:space:]]*\]/ { inst = 0; next }
+      inst && /^[[:space:]]*\.\.\./ { next }
+      inst {
+        f = $0; sub(/^[[:space:]]+/, "", f); sub(/[[:space:]]+line:.*$/, "", f)
+        if (first) { top[f]++; self[area(f)]++; first = 0 }
+        a = area(f); if (!(a in seen)) { seen[a] = 1; incl[a]++ }
+      }
+      END {
+        printf "samples %d\n", n
+        for (f in top) printf "TOP\t%d\t%.1f\t%s\n", top[f], 100 * top[f] / n, f
+        for (a in self) printf "SELF\t%d\t%.1f\t%s\n", self[a], 100 * self[a] / n, a
+        for (a in incl) printf "INCL\t%d\t%.1f\t%s\n", incl[a], 100 * incl[a] / n, a
+      }' "$RUN_DIR/jfr-samples.txt" >"$RUN_DIR/jfr-analysis.tsv"
+    samples="$(awk '/^samples/ {print $2}' "$RUN_DIR/jfr-analysis.tsv")"
+    PROFILE_MD="$(
+      echo "#### Gateway profile (JFR, settings=profile, one extra measured ${DURATION_S}s run at ${prof_rps} req/s)"
+      echo
+      echo "${samples:-0} jdk.ExecutionSample events (Java threads on CPU). Recording: \`${JFR_FILE#"$ROOT"/}\`."
+      echo
+      echo "Self time by area (top frame of each sample):"
+      echo
+      echo "| area | samples | % |"
+      echo "|---|---:|---:|"
+      awk -F'\t' '$1=="SELF" {print}' "$RUN_DIR/jfr-analysis.tsv" | sort -t$'\t' -k2,2nr \
+        | awk -F'\t' '{printf "| %s | %s | %s |\n", $4, $2, $3}'
+      echo
+      echo "Samples with the area anywhere on the stack (inclusive; a sample counts once per area):"
+      echo
+      echo "| area | samples | % |"
+      echo "|---|---:|---:|"
+      awk -F'\t' '$1=="INCL" {print}' "$RUN_DIR/jfr-analysis.tsv" | sort -t$'\t' -k2,2nr \
+        | awk -F'\t' '{printf "| %s | %s | %s |\n", $4, $2, $3}'
+      echo
+      echo "Top 25 frames (self):"
+      echo
+      echo "| samples | % | frame |"
+      echo "|---:|---:|---|"
+      awk -F'\t' '$1=="TOP" {print}' "$RUN_DIR/jfr-analysis.tsv" | sort -t$'\t' -k2,2nr | head -25 \
+        | awk -F'\t' '{printf "| %s | %s | `%s` |\n", $2, $3, $4}'
+    )"
+  else
+    log "PROFILE requested but jcmd/jfr are not available; skipping the profile"
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 11. Report.
+GW_LOG="$RUN_DIR/gateway/gateway.log"
+GW_WARN="$(grep -c '"level":"WARN"' "$GW_LOG" 2>/dev/null || true)"
+GW_ERROR="$(grep -c '"level":"ERROR"' "$GW_LOG" 2>/dev/null || true)"
+NGX_ERR="$(grep -vc '^\s*$' "$NGX/logs/error.log" 2>/dev/null || true)"
+
+printf '\n%-9s %12s %10s %10s %10s %10s %9s %9s %s\n' target "req/s" "p50 ms" "p99 ms" "avg ms" "max ms" "proxyCPU" "echoCPU" "non-2xx / socket errors"
+for t in "${TARGETS[@]}"; do
+  printf '%-9s %12s %10s %10s %10s %10s %9s %9s %s / %s\n' "$t" "${RPS[$t]}" "${P50[$t]}" "${P99[$t]}" \
+    "${AVG[$t]}" "${MAXL[$t]}" "${PCPU[$t]}" "${ECPU[$t]}" "${NON2XX[$t]}" "${SOCKERR[$t]}"
+done
+printf '\ngateway/nginx throughput: %s (target >= %s: %s)\n' "$RPS_RATIO" "$TARGET_RPS_RATIO" "$RPS_OK"
+printf 'gateway/nginx p99:        %s (target <= %s: %s)\n' "$P99_RATIO" "$TARGET_P99_RATIO" "$P99_OK"
+printf 'gateway log: %s WARN, %s ERROR lines; nginx error.log: %s lines\n\n' "${GW_WARN:-0}" "${GW_ERROR:-0}" "${NGX_ERR:-0}"
+
+CPU_MODEL="$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+JAVA_V="$(java -version 2>&1 | head -1)"
+NGINX_V="$(nginx -v 2>&1 | head -1)"
+WRK_V="$(wrk -v 2>&1 | head -1 | awk '{print $1, $2, $3}')"
+OPENSSL_V="$(openssl version 2>/dev/null)"
+
+MD="$RUN_DIR/results.md"
+{
+  echo "<!-- generated by loadtests/run-proxy-bench.sh -->"
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+  echo "- machine: $(nproc) CPUs (\`nproc\`), ${CPU_MODEL:-unknown CPU}; kernel $(uname -r)"
+  echo "- java: \`$JAVA_V\` (gateway: \`JAVA_OPTS=-Xmx1g\`, \`PORTCULLIS_ACCESS_LOG_LEVEL=WARN\`; echo backend: \`-Xmx512m\`)"
+  echo "- nginx: \`$NGINX_V\` (worker_processes 2, access_log off, upstream keepalive 64)"
+  echo "- wrk: \`$WRK_V\`; $OPENSSL_V"
+  echo "- load: \`wrk -t$THREADS -c$CONNECTIONS -d${DURATION_S}s --latency\` after a ${WARMUP_S}s warm-up, GET \`$BENCH_PATH\`, keep-alive, all on 127.0.0.1 (wrk, proxies and echo share the same CPUs)"
+  while IFS= read -r line; do echo "- $line"; done <"$RUN_DIR/wrk/samples.txt"
+  echo
+  echo "| target | requests/s | p50 ms | p99 ms | avg ms | max ms | proxy CPU (cores) | echo CPU (cores) | non-2xx | socket errors |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  for t in "${TARGETS[@]}"; do
+    echo "| $t | ${RPS[$t]} | ${P50[$t]} | ${P99[$t]} | ${AVG[$t]} | ${MAXL[$t]} | ${PCPU[$t]} | ${ECPU[$t]} | ${NON2XX[$t]} | ${SOCKERR[$t]} |"
+  done
+  echo
+  echo "- gateway/nginx throughput: **$RPS_RATIO** (target ≥ $TARGET_RPS_RATIO: $RPS_OK)"
+  echo "- gateway/nginx p99: **$P99_RATIO** (target ≤ $TARGET_P99_RATIO: $P99_OK)"
+  echo "- gateway log during the run: ${GW_WARN:-0} WARN, ${GW_ERROR:-0} ERROR lines; nginx error.log: ${NGX_ERR:-0} lines"
+  if [[ -n "$PROFILE_MD" ]]; then echo; echo "$PROFILE_MD"; fi
+} >"$MD"
+
+echo "----- markdown for RESULTS.md (also in ${MD#"$ROOT"/}) -----"
+cat "$MD"
+echo "----- end -----"
