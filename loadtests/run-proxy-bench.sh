@@ -283,15 +283,16 @@ TARGETS=(direct nginx gateway)
 
 # Facts about one request per target: status, response size, TLS protocol and cipher.
 for t in "${TARGETS[@]}"; do
-  curl -sk -o "$RUN_DIR/wrk/$t.sample.json" \
+  curl -sk --http1.1 -o "$RUN_DIR/wrk/$t.sample.json" \
     -w "$t: HTTP %{http_code}, %{size_download} bytes body, http/%{http_version}\n" "${URL[$t]}" \
     >>"$RUN_DIR/wrk/samples.txt"
 done
 for t in nginx gateway; do
   port="${URL[$t]#https://127.0.0.1:}"; port="${port%%/*}"
-  tls="$(openssl s_client -connect "127.0.0.1:$port" -servername localhost </dev/null 2>/dev/null \
-          | awk -F': *' '/^ *Protocol *:/{p=$2} /^ *Cipher *:/{c=$2} /^New, /{n=$0} END{print (p?p:"?") " " (c?c:"?")}')"
-  echo "$t TLS (openssl s_client): $tls" >>"$RUN_DIR/wrk/samples.txt"
+  openssl s_client -connect "127.0.0.1:$port" -servername localhost -alpn http/1.1 </dev/null \
+    >"$RUN_DIR/wrk/$t.s_client.txt" 2>&1 || true
+  tls="$(awk '/^New, / {sub(/^New, /, ""); sub(/, Cipher is /, " "); print; exit}' "$RUN_DIR/wrk/$t.s_client.txt")"
+  echo "$t TLS (openssl s_client): ${tls:-unknown}" >>"$RUN_DIR/wrk/samples.txt"
 done
 cat "$RUN_DIR/wrk/samples.txt" >&2
 
@@ -451,11 +452,12 @@ printf '\ngateway/nginx throughput: %s (target >= %s: %s)\n' "$RPS_RATIO" "$TARG
 printf 'gateway/nginx p99:        %s (target <= %s: %s)\n' "$P99_RATIO" "$TARGET_P99_RATIO" "$P99_OK"
 printf 'gateway log: %s WARN, %s ERROR lines; nginx error.log: %s lines\n\n' "${GW_WARN:-0}" "${GW_ERROR:-0}" "${NGX_ERR:-0}"
 
-CPU_MODEL="$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
-JAVA_V="$(java -version 2>&1 | head -1)"
-NGINX_V="$(nginx -v 2>&1 | head -1)"
-WRK_V="$(wrk -v 2>&1 | head -1 | awk '{print $1, $2, $3}')"
-OPENSSL_V="$(openssl version 2>/dev/null)"
+# (wrk -v exits 1 after printing its version; none of these may stop the report.)
+CPU_MODEL="$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo || true)"
+JAVA_V="$( (java -version 2>&1 || true) | head -1)"
+NGINX_V="$( (nginx -v 2>&1 || true) | head -1)"
+WRK_V="$( (wrk -v 2>&1 || true) | head -1 | awk '{print $1, $2, $3}')"
+OPENSSL_V="$(openssl version 2>/dev/null || true)"
 
 MD="$RUN_DIR/results.md"
 {

@@ -57,7 +57,11 @@ public class EchoServer extends VerticleBase {
       streamBytes(request, Long.parseLong(request.getParam("n", "0")));
     } else if (path.equals("/slow")) {
       long ms = Long.parseLong(request.getParam("ms", "1000"));
-      vertx.setTimer(Math.max(1, ms), id -> echo(request, 200));
+      request.pause(); // keep the body (and its end) for echo() to count after the delay
+      vertx.setTimer(Math.max(1, ms), id -> {
+        echo(request, 200);
+        request.resume();
+      });
     } else if (path.startsWith("/status/")) {
       echo(request, Integer.parseInt(path.substring("/status/".length())));
     } else {

@@ -24,6 +24,7 @@ final class BodyLimit implements ReadStream<Buffer> {
   private Handler<Buffer> handler;
   private Buffer pending;
   private boolean exceeded;
+  private Runnable onExceeded = () -> { };
 
   /** @param first a chunk already read from {@code source} (to learn whether a body exists), or null */
   BodyLimit(ReadStream<Buffer> source, long limit, Buffer first) {
@@ -34,6 +35,14 @@ final class BodyLimit implements ReadStream<Buffer> {
 
   boolean exceeded() {
     return exceeded;
+  }
+
+  /**
+   * What to do the moment the limit is passed. A pipe that fails still ends its destination, which
+   * would hand the upstream a truncated body that looks complete; the forwarder resets it instead.
+   */
+  void onExceeded(Runnable action) {
+    this.onExceeded = action;
   }
 
   @Override
@@ -58,6 +67,7 @@ final class BodyLimit implements ReadStream<Buffer> {
     if (seen > limit) {
       exceeded = true;
       source.pause();
+      onExceeded.run();
       if (exceptionHandler != null) {
         exceptionHandler.handle(new TooLargeException());
       }

@@ -69,11 +69,14 @@ public final class Forwarder {
     RouteTable.CompiledRoute route = exchange.route();
     upstreamRequest.authority(route.config().preserveHost() ? request.authority() : target.authority());
     exchange.onClientGone(() -> upstreamRequest.reset());
-    long timer = vertx.setTimer(upstream.config().timeouts().responseHeader().toMillis(),
-        id -> upstreamRequest.reset(0, new UpstreamFailure.ResponseHeaderTimeoutException()));
+    ResponseDeadline deadline = new ResponseDeadline();
+    deadline.timer = vertx.setTimer(upstream.config().timeouts().responseHeader().toMillis(), id -> {
+      deadline.expired = true;
+      upstreamRequest.reset();
+    });
     if (!exchange.hasBody()) {
       request.resume(); // consume the (empty) end so the connection can carry the next request
-      transmit(exchange, upstream, target, start, upstreamRequest, timer, null);
+      transmit(exchange, upstream, target, start, upstreamRequest, deadline, null);
     } else if (request.version() == HttpVersion.HTTP_2 && request.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
       // An HTTP/2 request without Content-Length may or may not have a body; read until the
       // first chunk or the end to know, so a body-less GET is not sent upstream as chunked.
@@ -82,10 +85,10 @@ public final class Forwarder {
         request.handler(null);
         request.endHandler(null);
         upstreamRequest.setChunked(true);
-        transmit(exchange, upstream, target, start, upstreamRequest, timer,
+        transmit(exchange, upstream, target, start, upstreamRequest, deadline,
             new BodyLimit(request, route.config().maxBodySize(), first));
       });
-      request.endHandler(v -> transmit(exchange, upstream, target, start, upstreamRequest, timer, null));
+      request.endHandler(v -> transmit(exchange, upstream, target, start, upstreamRequest, deadline, null));
       request.resume();
     } else {
       if (request.version() != HttpVersion.HTTP_2
@@ -95,17 +98,21 @@ public final class Forwarder {
       if (request.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
         upstreamRequest.setChunked(true);
       }
-      transmit(exchange, upstream, target, start, upstreamRequest, timer,
+      transmit(exchange, upstream, target, start, upstreamRequest, deadline,
           new BodyLimit(request, route.config().maxBodySize(), null));
     }
   }
 
   private void transmit(Exchange exchange, Upstream upstream, UpstreamTarget target, long start,
-      HttpClientRequest upstreamRequest, long timer, BodyLimit body) {
+      HttpClientRequest upstreamRequest, ResponseDeadline deadline, BodyLimit body) {
+    if (body != null) {
+      body.onExceeded(upstreamRequest::reset);
+    }
     (body == null ? upstreamRequest.send() : upstreamRequest.send(body)).onComplete(ar -> {
-      vertx.cancelTimer(timer);
+      vertx.cancelTimer(deadline.timer);
       if (ar.failed()) {
-        fail(exchange, upstream, target, start, ar.cause(), body);
+        Throwable cause = deadline.expired ? new UpstreamFailure.ResponseHeaderTimeoutException() : ar.cause();
+        fail(exchange, upstream, target, start, cause, body);
         return;
       }
       long elapsed = System.nanoTime() - start;
@@ -113,6 +120,12 @@ public final class Forwarder {
       observer.upstreamLatency(exchange.route().id(), elapsed);
       respond(exchange, ar.result());
     });
+  }
+
+  /** The response-header timer of one request; {@code expired} tells a timeout from other resets. */
+  private static final class ResponseDeadline {
+    long timer;
+    boolean expired;
   }
 
   private static void respond(Exchange exchange, HttpClientResponse upstreamResponse) {
