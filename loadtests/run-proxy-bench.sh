@@ -365,15 +365,34 @@ if [[ "$PROFILE" == always || ( "$PROFILE" == auto && ( "$RPS_OK" == missed || "
     gp="$(pid_of gateway)"
     JFR_FILE="$RUN_DIR/gw.jfr"
     log "profiling the gateway (JFR, settings=profile) during one more measured ${DURATION_S}s run"
+    # wrk runs 2 s longer and the recording starts 2 s in, so that the 64 TLS handshakes of the
+    # new connections (expensive EC math in the JDK) stay out of the steady-state profile.
+    f="$RUN_DIR/wrk/gateway.profiled.txt"
+    start_bg wrk-profile "$f" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$((DURATION_S + 2))s" --latency "${URL[gateway]}"
+    sleep 2
     jcmd "$gp" JFR.start name=bench settings=profile >"$RUN_DIR/jfr-start.log" 2>&1 \
       || { cat "$RUN_DIR/jfr-start.log" >&2; die "jcmd JFR.start failed"; }
-    f="$(run_wrk gateway profiled "$DURATION_S")"
+    wait "$(pid_of wrk-profile)" || { cat "$f" >&2; die "wrk failed during the profiled run"; }
     jcmd "$gp" JFR.dump name=bench filename="$JFR_FILE" >"$RUN_DIR/jfr-dump.log" 2>&1 \
       || { cat "$RUN_DIR/jfr-dump.log" >&2; die "jcmd JFR.dump failed"; }
     jcmd "$gp" JFR.stop name=bench >/dev/null 2>&1 || true
     prof_rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$f")"
+    prof_p99="$(to_ms "$(awk '/Latency Distribution/ {d=1} d && $1=="99%" {print $2; exit}' "$f")")"
     jfr summary "$JFR_FILE" >"$RUN_DIR/jfr-summary.txt" 2>&1 || true
     jfr print --events jdk.ExecutionSample --stack-depth 64 "$JFR_FILE" >"$RUN_DIR/jfr-samples.txt" 2>&1 || true
+    jfr print --events jdk.NativeMethodSample --stack-depth 64 "$JFR_FILE" >"$RUN_DIR/jfr-native.txt" 2>&1 || true
+    jfr print --events jdk.GarbageCollection "$JFR_FILE" >"$RUN_DIR/jfr-gc.txt" 2>&1 || true
+    gc_facts="$(awk '/sumOfPauses/ { v = $3; if ($4 == "s") v *= 1000; else if ($4 == "us") v /= 1000
+                                   n++; s += v; if (v > m) m = v }
+                     END { printf "%d collections, %.1f ms paused in total, longest pause %.1f ms", n, s, m }' \
+                 "$RUN_DIR/jfr-gc.txt")"
+    gc_names="$(awk -F'"' '/ name = / {print $2}' "$RUN_DIR/jfr-gc.txt" | sort | uniq -c | awk '{printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1}')"
+    native_top="$(awk '/stackTrace = \[/ {inst = 1; first = 1; n++; next}
+                       inst && /^[[:space:]]*\]/ {inst = 0; next}
+                       inst && first { f = $0; sub(/^[[:space:]]+/, "", f); sub(/[[:space:]]+line:.*$/, "", f); top[f]++; first = 0 }
+                       END { for (f in top) printf "%d\t%.1f\t%s\n", top[f], 100 * top[f] / n, f }' \
+                  "$RUN_DIR/jfr-native.txt" | sort -t$'\t' -k1,1nr | head -5)"
+    native_n="$(grep -c 'jdk.NativeMethodSample' "$RUN_DIR/jfr-native.txt" || true)"
     # Top frame of every sample (where the CPU was when sampled), and the share of samples with a
     # frame of a given area anywhere in the stack (inclusive).
     awk '
@@ -406,9 +425,11 @@ if [[ "$PROFILE" == always || ( "$PROFILE" == auto && ( "$RPS_OK" == missed || "
       }' "$RUN_DIR/jfr-samples.txt" >"$RUN_DIR/jfr-analysis.tsv"
     samples="$(awk '/^samples/ {print $2}' "$RUN_DIR/jfr-analysis.tsv")"
     PROFILE_MD="$(
-      echo "#### Gateway profile (JFR, settings=profile, one extra measured ${DURATION_S}s run at ${prof_rps} req/s)"
+      echo "#### Gateway profile (JFR, settings=profile, one extra run: ${prof_rps} req/s, p99 ${prof_p99} ms under the profiler)"
       echo
-      echo "${samples:-0} jdk.ExecutionSample events (Java threads on CPU). Recording: \`${JFR_FILE#"$ROOT"/}\`."
+      echo "Recorded for ${DURATION_S}s of steady state (connections already open). ${samples:-0} jdk.ExecutionSample events (threads running Java code) and ${native_n:-0} jdk.NativeMethodSample events (threads in native code). Recording: \`${JFR_FILE#"$ROOT"/}\`."
+      echo
+      echo "GC during the recording: ${gc_facts} (${gc_names:-none})."
       echo
       echo "Self time by area (top frame of each sample):"
       echo
@@ -430,6 +451,12 @@ if [[ "$PROFILE" == always || ( "$PROFILE" == auto && ( "$RPS_OK" == missed || "
       echo "|---:|---:|---|"
       awk -F'\t' '$1=="TOP" {print}' "$RUN_DIR/jfr-analysis.tsv" | sort -t$'\t' -k2,2nr | head -25 \
         | awk -F'\t' '{printf "| %s | %s | `%s` |\n", $2, $3, $4}'
+      echo
+      echo "Top 5 frames of the native-method samples:"
+      echo
+      echo "| samples | % | frame |"
+      echo "|---:|---:|---|"
+      if [[ -n "$native_top" ]]; then awk -F'\t' '{printf "| %s | %s | `%s` |\n", $1, $2, $3}' <<<"$native_top"; fi
     )"
   else
     log "PROFILE requested but jcmd/jfr are not available; skipping the profile"

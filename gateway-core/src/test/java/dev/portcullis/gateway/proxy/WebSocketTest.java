@@ -1,0 +1,62 @@
+package dev.portcullis.gateway.proxy;
+
+import dev.portcullis.gateway.support.Backends;
+import dev.portcullis.gateway.support.TestGateway;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** A WebSocket upgrade passes through the gateway to the echo backend and back, over TLS. */
+class WebSocketTest {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void textAndBinaryMessagesEchoThroughTheGateway() {
+    try (Backends backends = new Backends();
+         TestGateway gateway = TestGateway.start(dir, TestGateway.header(dir) + """
+             routes:
+               - { id: ws, match: { pathPrefix: /ws }, upstream: { targets: [ "%s" ] }, public: true }
+               - { id: dead, match: { pathPrefix: /dead }, upstream: { targets: [ "http://127.0.0.1:%d" ] }, public: true }
+             """.formatted(backends.echo(), Backends.closedPort()))) {
+      Vertx client = backends.vertx();
+      // trustAll: the gateway's own self-signed certificate on loopback
+      WebSocketClient ws = client.createWebSocketClient(new WebSocketClientOptions().setSsl(true).setTrustAll(true)
+          .setVerifyHost(false));
+      WebSocket socket = TestGateway.await(ws.connect(new WebSocketConnectOptions()
+          .setHost("127.0.0.1").setPort(gateway.port()).setSsl(true).setURI("/ws/chat")));
+      List<String> texts = new CopyOnWriteArrayList<>();
+      List<Buffer> binaries = new CopyOnWriteArrayList<>();
+      socket.textMessageHandler(texts::add);
+      socket.binaryMessageHandler(binaries::add);
+      for (int i = 0; i < 20; i++) {
+        socket.writeTextMessage("message " + i);
+      }
+      socket.writeBinaryMessage(Buffer.buffer(new byte[] {1, 2, 3, 4}));
+      await().atMost(Duration.ofSeconds(10)).until(() -> texts.size() == 20 && binaries.size() == 1);
+      assertThat(texts).startsWith("message 0", "message 1").endsWith("message 19");
+      assertThat(binaries.get(0).getBytes()).containsExactly(1, 2, 3, 4);
+      TestGateway.await(socket.close());
+
+      // an upstream that is down fails the upgrade cleanly instead of leaving a dead socket
+      assertThatThrownBy(() -> TestGateway.await(ws.connect(new WebSocketConnectOptions()
+          .setHost("127.0.0.1").setPort(gateway.port()).setSsl(true).setURI("/dead"))))
+          .hasMessageContaining("502");
+    }
+  }
+}
