@@ -83,6 +83,7 @@ fi
 RUN_DIR="$ROOT/loadtests/work/run-$(date +%Y%m%d-%H%M%S)-$$"
 mkdir -p "$RUN_DIR"/{tls,nginx/logs,nginx/temp,gateway/data,wrk}
 log "work directory: $RUN_DIR"
+LOADAVG_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------------------------------------
 # 3. Process bookkeeping and cleanup.
@@ -313,12 +314,11 @@ to_ms() { # wrk value with unit -> milliseconds
     printf "%.3f", n }'
 }
 
-declare -A RPS P50 P99 AVG MAXL REQS NON2XX SOCKERR PCPU ECPU
-run_wrk() { # target label duration_s -> output file path on stdout
+declare -A RPS P50 P99 AVG MAXL REQS NON2XX SOCKERR PCPU ECPU WCPU OCPU
+run_wrk() { # target label duration_s: output in $RUN_DIR/wrk/<target>.<label>.txt
   local t="$1" label="$2" d="$3" out="$RUN_DIR/wrk/$1.$2.txt"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${d}s" --latency "${URL[$t]}" >"$out" 2>&1 \
     || { cat "$out" >&2; die "wrk failed against $t"; }
-  echo "$out"
 }
 parse_wrk() { # target file
   local t="$1" f="$2" line
@@ -333,23 +333,33 @@ parse_wrk() { # target file
   SOCKERR[$t]="${line:-none}"
   [[ -n "${RPS[$t]}" && -n "${REQS[$t]}" ]] || { cat "$f" >&2; die "could not parse wrk output for $t"; }
 }
+# CPU accounting for a measured run, in clock ticks: the whole machine (busy time from /proc/stat),
+# the finished children of this shell (that is wrk), and the proxy and echo processes.
+machine_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
+reaped_children() { sed -E 's/^.*\) //' "/proc/$BASHPID/stat" | awk '{print $14 + $15}'; }
+cores() { # ticks0 ticks1 nanoseconds
+  awk -v a="$1" -v b="$2" -v hz="$CLK_TCK" -v ns="$3" 'BEGIN { printf "%.2f", (b - a) / hz / (ns / 1e9) }'
+}
 
 for t in "${TARGETS[@]}"; do
   log "$t: warm-up ${WARMUP_S}s, then measured ${DURATION_S}s (wrk -t$THREADS -c$CONNECTIONS) ${URL[$t]}"
-  run_wrk "$t" warmup "$WARMUP_S" >/dev/null
+  run_wrk "$t" warmup "$WARMUP_S"
   pp=""; [[ -n "${PROXY_PROC[$t]}" ]] && pp="$(pid_of "${PROXY_PROC[$t]}")"
   ep="$(pid_of echo)"
   p0=0; [[ -n "$pp" ]] && p0="$(cpu_ticks "$pp")"
-  e0="$(cpu_ticks "$ep")"
-  f="$(run_wrk "$t" measured "$DURATION_S")"
+  e0="$(cpu_ticks "$ep")"; w0="$(reaped_children)"; m0="$(machine_busy)"; n0="$(date +%s%N)"
+  run_wrk "$t" measured "$DURATION_S"
+  n1="$(date +%s%N)"; m1="$(machine_busy)"; w1="$(reaped_children)"; e1="$(cpu_ticks "$ep")"
   p1=0; [[ -n "$pp" ]] && p1="$(cpu_ticks "$pp")"
-  e1="$(cpu_ticks "$ep")"
-  parse_wrk "$t" "$f"
-  PCPU[$t]="$(awk -v a="$p0" -v b="$p1" -v hz="$CLK_TCK" -v d="$DURATION_S" -v has="$pp" \
-    'BEGIN { if (has == "") print "-"; else printf "%.2f", (b - a) / hz / d }')"
-  ECPU[$t]="$(awk -v a="$e0" -v b="$e1" -v hz="$CLK_TCK" -v d="$DURATION_S" 'BEGIN { printf "%.2f", (b - a) / hz / d }')"
-  log "$t: ${RPS[$t]} req/s, p50 ${P50[$t]} ms, p99 ${P99[$t]} ms, non-2xx ${NON2XX[$t]}, socket errors: ${SOCKERR[$t]}"
+  parse_wrk "$t" "$RUN_DIR/wrk/$t.measured.txt"
+  ns=$(( n1 - n0 ))
+  if [[ -n "$pp" ]]; then PCPU[$t]="$(cores "$p0" "$p1" "$ns")"; else PCPU[$t]="-"; fi
+  ECPU[$t]="$(cores "$e0" "$e1" "$ns")"
+  WCPU[$t]="$(cores "$w0" "$w1" "$ns")"
+  OCPU[$t]="$(cores "$(( m0 + p1 + e1 + w1 ))" "$(( m1 + p0 + e0 + w0 ))" "$ns")"
+  log "$t: ${RPS[$t]} req/s, p50 ${P50[$t]} ms, p99 ${P99[$t]} ms, non-2xx ${NON2XX[$t]}, socket errors: ${SOCKERR[$t]}; CPU cores: proxy ${PCPU[$t]}, echo ${ECPU[$t]}, wrk ${WCPU[$t]}, other processes ${OCPU[$t]}"
 done
+LOADAVG_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
 RPS_RATIO="$(ratio "${RPS[gateway]}" "${RPS[nginx]}")"
@@ -470,11 +480,12 @@ GW_WARN="$(grep -c '"level":"WARN"' "$GW_LOG" 2>/dev/null || true)"
 GW_ERROR="$(grep -c '"level":"ERROR"' "$GW_LOG" 2>/dev/null || true)"
 NGX_ERR="$(grep -vc '^\s*$' "$NGX/logs/error.log" 2>/dev/null || true)"
 
-printf '\n%-9s %12s %10s %10s %10s %10s %9s %9s %s\n' target "req/s" "p50 ms" "p99 ms" "avg ms" "max ms" "proxyCPU" "echoCPU" "non-2xx / socket errors"
+printf '\n%-9s %10s %9s %9s %9s %9s %6s %6s %6s %6s %s\n' target "req/s" "p50 ms" "p99 ms" "avg ms" "max ms" proxy echo wrk other "non-2xx / socket errors"
 for t in "${TARGETS[@]}"; do
-  printf '%-9s %12s %10s %10s %10s %10s %9s %9s %s / %s\n' "$t" "${RPS[$t]}" "${P50[$t]}" "${P99[$t]}" \
-    "${AVG[$t]}" "${MAXL[$t]}" "${PCPU[$t]}" "${ECPU[$t]}" "${NON2XX[$t]}" "${SOCKERR[$t]}"
+  printf '%-9s %10s %9s %9s %9s %9s %6s %6s %6s %6s %s / %s\n' "$t" "${RPS[$t]}" "${P50[$t]}" "${P99[$t]}" \
+    "${AVG[$t]}" "${MAXL[$t]}" "${PCPU[$t]}" "${ECPU[$t]}" "${WCPU[$t]}" "${OCPU[$t]}" "${NON2XX[$t]}" "${SOCKERR[$t]}"
 done
+printf '(proxy/echo/wrk/other: CPU cores used during the measured run; other = every other process on the machine)\n'
 printf '\ngateway/nginx throughput: %s (target >= %s: %s)\n' "$RPS_RATIO" "$TARGET_RPS_RATIO" "$RPS_OK"
 printf 'gateway/nginx p99:        %s (target <= %s: %s)\n' "$P99_RATIO" "$TARGET_P99_RATIO" "$P99_OK"
 printf 'gateway log: %s WARN, %s ERROR lines; nginx error.log: %s lines\n\n' "${GW_WARN:-0}" "${GW_ERROR:-0}" "${NGX_ERR:-0}"
@@ -497,15 +508,28 @@ MD="$RUN_DIR/results.md"
   echo "- load: \`wrk -t$THREADS -c$CONNECTIONS -d${DURATION_S}s --latency\` after a ${WARMUP_S}s warm-up, GET \`$BENCH_PATH\`, keep-alive, all on 127.0.0.1 (wrk, proxies and echo share the same CPUs)"
   while IFS= read -r line; do echo "- $line"; done <"$RUN_DIR/wrk/samples.txt"
   echo
-  echo "| target | requests/s | p50 ms | p99 ms | avg ms | max ms | proxy CPU (cores) | echo CPU (cores) | non-2xx | socket errors |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  echo "| target | requests/s | p50 ms | p99 ms | avg ms | max ms | CPU proxy | CPU echo | CPU wrk | CPU other | non-2xx | socket errors |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   for t in "${TARGETS[@]}"; do
-    echo "| $t | ${RPS[$t]} | ${P50[$t]} | ${P99[$t]} | ${AVG[$t]} | ${MAXL[$t]} | ${PCPU[$t]} | ${ECPU[$t]} | ${NON2XX[$t]} | ${SOCKERR[$t]} |"
+    echo "| $t | ${RPS[$t]} | ${P50[$t]} | ${P99[$t]} | ${AVG[$t]} | ${MAXL[$t]} | ${PCPU[$t]} | ${ECPU[$t]} | ${WCPU[$t]} | ${OCPU[$t]} | ${NON2XX[$t]} | ${SOCKERR[$t]} |"
   done
+  echo
+  echo "CPU columns: cores used during the measured run (CPU seconds / wall seconds, from /proc); \"CPU other\" is every other process on the machine, so a value well above 0 means the run was disturbed. Load average at start: $LOADAVG_START; at the end of the measured runs: $LOADAVG_END."
   echo
   echo "- gateway/nginx throughput: **$RPS_RATIO** (target ≥ $TARGET_RPS_RATIO: $RPS_OK)"
   echo "- gateway/nginx p99: **$P99_RATIO** (target ≤ $TARGET_P99_RATIO: $P99_OK)"
   echo "- gateway log during the run: ${GW_WARN:-0} WARN, ${GW_ERROR:-0} ERROR lines; nginx error.log: ${NGX_ERR:-0} lines"
+  if (( ${GW_WARN:-0} + ${GW_ERROR:-0} > 0 )); then
+    echo "- distinct gateway WARN/ERROR lines (count, level, message, first exception):"
+    grep -E '"level":"(WARN|ERROR)"' "$GW_LOG" \
+      | sed -E 's/^.*"level":"([A-Z]+)".*"formattedMessage":"(([^"\\]|\\.)*)".*$/\1 \2/; t; s/^.*"level":"([A-Z]+)".*$/\1 ?/' \
+      >"$RUN_DIR/gateway/warn-error-messages.txt" || true
+    grep -E '"level":"(WARN|ERROR)"' "$GW_LOG" \
+      | sed -E 's/^.*"throwable":\{"className":"([^"]*)","message":"(([^"\\]|\\.)*)".*$/\1: \2/; t; s/^.*$/-/' \
+      >"$RUN_DIR/gateway/warn-error-throwables.txt" || true
+    paste -d'|' "$RUN_DIR/gateway/warn-error-messages.txt" "$RUN_DIR/gateway/warn-error-throwables.txt" \
+      | sort | uniq -c | sort -rn | head -10 | sed -E 's/^ *([0-9]+) (.*)\|(.*)$/  - \1 × \2 — `\3`/'
+  fi
   if [[ -n "$PROFILE_MD" ]]; then echo; echo "$PROFILE_MD"; fi
 } >"$MD"
 
