@@ -336,7 +336,7 @@ parse_wrk() { # target file
 # CPU accounting for a measured run, in clock ticks: the whole machine (busy time from /proc/stat),
 # the finished children of this shell (that is wrk), and the proxy and echo processes.
 machine_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
-reaped_children() { sed -E 's/^.*\) //' "/proc/$BASHPID/stat" | awk '{print $14 + $15}'; }
+reaped_children() { sed -E 's/^.*\) //' "/proc/$$/stat" | awk '{print $14 + $15}'; }
 cores() { # ticks0 ticks1 nanoseconds
   awk -v a="$1" -v b="$2" -v hz="$CLK_TCK" -v ns="$3" 'BEGIN { printf "%.2f", (b - a) / hz / (ns / 1e9) }'
 }
