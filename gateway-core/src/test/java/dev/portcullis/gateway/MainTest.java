@@ -1,0 +1,71 @@
+package dev.portcullis.gateway;
+
+import dev.portcullis.gateway.support.ForkedJvm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The command line: an invalid file stops start-up with one line per problem; --check only validates. */
+class MainTest {
+
+  @TempDir
+  Path dir;
+
+  private record Run(int exit, String output) {
+  }
+
+  private Run run(String... args) throws Exception {
+    Path log = dir.resolve("main-" + System.nanoTime() + ".log");
+    Process process = ForkedJvm.start(log, List.of("-Xmx128m"), Map.of(), Main.class.getName(), args);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Run(process.exitValue(), Files.readString(log));
+  }
+
+  @Test
+  void anInvalidFileStopsStartUpAndNamesEveryProblem() throws Exception {
+    Path config = dir.resolve("bad.yaml");
+    Files.writeString(config, """
+        listeners:
+          public: { port: 99999 }
+        routes:
+          - id: x
+            match: { pathPrefix: nope }
+            upstream: { targets: [ "http://127.0.0.1:1" ] }
+        """);
+    Run run = run("--config", config.toString());
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.output())
+        .contains(config + " is not valid:")
+        .contains(config + ":2: listeners.public.port: must be between 0 and 65535, got 99999")
+        .contains(config + ":5: routes[0].match.pathPrefix: must start with '/'")
+        .contains(config + ":4: routes[0]: a route without policies lets everyone through")
+        .doesNotContain("Portcullis started");
+  }
+
+  @Test
+  void checkValidatesWithoutStarting() throws Exception {
+    Path config = dir.resolve("good.yaml");
+    Files.writeString(config, """
+        listeners: { public: { port: 1 }, admin: { port: 2 } }
+        routes:
+          - { id: x, match: { pathPrefix: / }, upstream: { targets: [ "http://127.0.0.1:1" ] }, public: true }
+        """);
+    Run run = run("--check", "--config", config.toString());
+    assertThat(run.exit()).isZero();
+    assertThat(run.output()).contains("is valid (1 route(s))").doesNotContain("Portcullis started");
+  }
+
+  @Test
+  void unknownArgumentsAreRefused() throws Exception {
+    Run run = run("--confg", "x.yaml");
+    assertThat(run.exit()).isEqualTo(64);
+    assertThat(run.output()).contains("unknown argument '--confg'").contains("usage: portcullis");
+  }
+}
