@@ -168,6 +168,16 @@ wait_for() { # name pid deadline_seconds url curl-args...: polls until the url a
   die "$name was not ready within ${deadline}s ($url, last status '$code'); see its log in $RUN_DIR"
 }
 
+# Run from private copies, so that a rebuild of the distribution during the run cannot replace
+# jars under the running JVMs.
+GW_BUILD="$(ls -l --time-style=+%Y-%m-%dT%H:%M:%S "$DIST"/lib/portcullis-gateway-core-*.jar 2>/dev/null | awk '{print $6, $7}' | sed "s|$DIST/lib/||" | head -1)"
+GIT_REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [[ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then GIT_REV="$GIT_REV (with uncommitted changes)"; fi
+cp -a "$DIST" "$RUN_DIR/portcullis"
+cp "$ECHO_JAR" "$RUN_DIR/echo.jar"
+DIST="$RUN_DIR/portcullis"
+ECHO_JAR="$RUN_DIR/echo.jar"
+
 # ---------------------------------------------------------------------------------------------
 # 5. Certificate (shared by nginx and the gateway).
 CERT="$RUN_DIR/tls/cert.pem"
@@ -314,7 +324,7 @@ to_ms() { # wrk value with unit -> milliseconds
     printf "%.3f", n }'
 }
 
-declare -A RPS P50 P99 AVG MAXL REQS NON2XX SOCKERR PCPU ECPU WCPU OCPU
+declare -A RPS P50 P99 AVG MAXL REQS NON2XX SOCKERR PCPU ECPU WCPU ICPU OCPU
 run_wrk() { # target label duration_s: output in $RUN_DIR/wrk/<target>.<label>.txt
   local t="$1" label="$2" d="$3" out="$RUN_DIR/wrk/$1.$2.txt"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${d}s" --latency "${URL[$t]}" >"$out" 2>&1 \
@@ -336,6 +346,8 @@ parse_wrk() { # target file
 # CPU accounting for a measured run, in clock ticks: the whole machine (busy time from /proc/stat),
 # the finished children of this shell (that is wrk), and the proxy and echo processes.
 machine_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
+# irq + softirq: kernel work charged to no process (on loopback, much of the TCP receive path).
+machine_irq() { awk '$1 == "cpu" {print $7 + $8; exit}' /proc/stat; }
 reaped_children() { sed -E 's/^.*\) //' "/proc/$$/stat" | awk '{print $14 + $15}'; }
 cores() { # ticks0 ticks1 nanoseconds
   awk -v a="$1" -v b="$2" -v hz="$CLK_TCK" -v ns="$3" 'BEGIN { printf "%.2f", (b - a) / hz / (ns / 1e9) }'
@@ -347,17 +359,18 @@ for t in "${TARGETS[@]}"; do
   pp=""; [[ -n "${PROXY_PROC[$t]}" ]] && pp="$(pid_of "${PROXY_PROC[$t]}")"
   ep="$(pid_of echo)"
   p0=0; [[ -n "$pp" ]] && p0="$(cpu_ticks "$pp")"
-  e0="$(cpu_ticks "$ep")"; w0="$(reaped_children)"; m0="$(machine_busy)"; n0="$(date +%s%N)"
+  e0="$(cpu_ticks "$ep")"; w0="$(reaped_children)"; i0="$(machine_irq)"; m0="$(machine_busy)"; n0="$(date +%s%N)"
   run_wrk "$t" measured "$DURATION_S"
-  n1="$(date +%s%N)"; m1="$(machine_busy)"; w1="$(reaped_children)"; e1="$(cpu_ticks "$ep")"
+  n1="$(date +%s%N)"; m1="$(machine_busy)"; i1="$(machine_irq)"; w1="$(reaped_children)"; e1="$(cpu_ticks "$ep")"
   p1=0; [[ -n "$pp" ]] && p1="$(cpu_ticks "$pp")"
   parse_wrk "$t" "$RUN_DIR/wrk/$t.measured.txt"
   ns=$(( n1 - n0 ))
   if [[ -n "$pp" ]]; then PCPU[$t]="$(cores "$p0" "$p1" "$ns")"; else PCPU[$t]="-"; fi
   ECPU[$t]="$(cores "$e0" "$e1" "$ns")"
   WCPU[$t]="$(cores "$w0" "$w1" "$ns")"
-  OCPU[$t]="$(cores "$(( m0 + p1 + e1 + w1 ))" "$(( m1 + p0 + e0 + w0 ))" "$ns")"
-  log "$t: ${RPS[$t]} req/s, p50 ${P50[$t]} ms, p99 ${P99[$t]} ms, non-2xx ${NON2XX[$t]}, socket errors: ${SOCKERR[$t]}; CPU cores: proxy ${PCPU[$t]}, echo ${ECPU[$t]}, wrk ${WCPU[$t]}, other processes ${OCPU[$t]}"
+  ICPU[$t]="$(cores "$i0" "$i1" "$ns")"
+  OCPU[$t]="$(cores "$(( m0 + p1 + e1 + w1 + i1 ))" "$(( m1 + p0 + e0 + w0 + i0 ))" "$ns")"
+  log "$t: ${RPS[$t]} req/s, p50 ${P50[$t]} ms, p99 ${P99[$t]} ms, non-2xx ${NON2XX[$t]}, socket errors: ${SOCKERR[$t]}; CPU cores: proxy ${PCPU[$t]}, echo ${ECPU[$t]}, wrk ${WCPU[$t]}, kernel irq ${ICPU[$t]}, other processes ${OCPU[$t]}"
 done
 LOADAVG_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -480,12 +493,12 @@ GW_WARN="$(grep -c '"level":"WARN"' "$GW_LOG" 2>/dev/null || true)"
 GW_ERROR="$(grep -c '"level":"ERROR"' "$GW_LOG" 2>/dev/null || true)"
 NGX_ERR="$(grep -vc '^\s*$' "$NGX/logs/error.log" 2>/dev/null || true)"
 
-printf '\n%-9s %10s %9s %9s %9s %9s %6s %6s %6s %6s %s\n' target "req/s" "p50 ms" "p99 ms" "avg ms" "max ms" proxy echo wrk other "non-2xx / socket errors"
+printf '\n%-9s %10s %9s %9s %9s %9s %6s %6s %6s %6s %6s %s\n' target "req/s" "p50 ms" "p99 ms" "avg ms" "max ms" proxy echo wrk irq other "non-2xx / socket errors"
 for t in "${TARGETS[@]}"; do
-  printf '%-9s %10s %9s %9s %9s %9s %6s %6s %6s %6s %s / %s\n' "$t" "${RPS[$t]}" "${P50[$t]}" "${P99[$t]}" \
-    "${AVG[$t]}" "${MAXL[$t]}" "${PCPU[$t]}" "${ECPU[$t]}" "${WCPU[$t]}" "${OCPU[$t]}" "${NON2XX[$t]}" "${SOCKERR[$t]}"
+  printf '%-9s %10s %9s %9s %9s %9s %6s %6s %6s %6s %6s %s / %s\n' "$t" "${RPS[$t]}" "${P50[$t]}" "${P99[$t]}" \
+    "${AVG[$t]}" "${MAXL[$t]}" "${PCPU[$t]}" "${ECPU[$t]}" "${WCPU[$t]}" "${ICPU[$t]}" "${OCPU[$t]}" "${NON2XX[$t]}" "${SOCKERR[$t]}"
 done
-printf '(proxy/echo/wrk/other: CPU cores used during the measured run; other = every other process on the machine)\n'
+printf '(proxy/echo/wrk/irq/other: CPU cores used during the measured run; irq = kernel irq+softirq time; other = every other process)\n'
 printf '\ngateway/nginx throughput: %s (target >= %s: %s)\n' "$RPS_RATIO" "$TARGET_RPS_RATIO" "$RPS_OK"
 printf 'gateway/nginx p99:        %s (target <= %s: %s)\n' "$P99_RATIO" "$TARGET_P99_RATIO" "$P99_OK"
 printf 'gateway log: %s WARN, %s ERROR lines; nginx error.log: %s lines\n\n' "${GW_WARN:-0}" "${GW_ERROR:-0}" "${NGX_ERR:-0}"
@@ -502,33 +515,51 @@ MD="$RUN_DIR/results.md"
   echo "<!-- generated by loadtests/run-proxy-bench.sh -->"
   echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
   echo "- machine: $(nproc) CPUs (\`nproc\`), ${CPU_MODEL:-unknown CPU}; kernel $(uname -r)"
+  echo "- gateway build: \`${GW_BUILD:-?}\` from distribution/target/portcullis; repository at $GIT_REV"
   echo "- java: \`$JAVA_V\` (gateway: \`JAVA_OPTS=-Xmx1g\`, \`PORTCULLIS_ACCESS_LOG_LEVEL=WARN\`; echo backend: \`-Xmx512m\`)"
   echo "- nginx: \`$NGINX_V\` (worker_processes 2, access_log off, upstream keepalive 64)"
   echo "- wrk: \`$WRK_V\`; $OPENSSL_V"
   echo "- load: \`wrk -t$THREADS -c$CONNECTIONS -d${DURATION_S}s --latency\` after a ${WARMUP_S}s warm-up, GET \`$BENCH_PATH\`, keep-alive, all on 127.0.0.1 (wrk, proxies and echo share the same CPUs)"
   while IFS= read -r line; do echo "- $line"; done <"$RUN_DIR/wrk/samples.txt"
   echo
-  echo "| target | requests/s | p50 ms | p99 ms | avg ms | max ms | CPU proxy | CPU echo | CPU wrk | CPU other | non-2xx | socket errors |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  echo "| target | requests/s | p50 ms | p99 ms | avg ms | max ms | CPU proxy | CPU echo | CPU wrk | CPU irq | CPU other | non-2xx | socket errors |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   for t in "${TARGETS[@]}"; do
-    echo "| $t | ${RPS[$t]} | ${P50[$t]} | ${P99[$t]} | ${AVG[$t]} | ${MAXL[$t]} | ${PCPU[$t]} | ${ECPU[$t]} | ${WCPU[$t]} | ${OCPU[$t]} | ${NON2XX[$t]} | ${SOCKERR[$t]} |"
+    echo "| $t | ${RPS[$t]} | ${P50[$t]} | ${P99[$t]} | ${AVG[$t]} | ${MAXL[$t]} | ${PCPU[$t]} | ${ECPU[$t]} | ${WCPU[$t]} | ${ICPU[$t]} | ${OCPU[$t]} | ${NON2XX[$t]} | ${SOCKERR[$t]} |"
   done
   echo
-  echo "CPU columns: cores used during the measured run (CPU seconds / wall seconds, from /proc); \"CPU other\" is every other process on the machine, so a value well above 0 means the run was disturbed. Load average at start: $LOADAVG_START; at the end of the measured runs: $LOADAVG_END."
+  echo "CPU columns: cores used during the measured run (CPU seconds / wall seconds, from /proc); \"CPU irq\" is kernel irq/softirq time, charged to no process (on loopback, much of the TCP receive path); \"CPU other\" is every other process on the machine, so a value well above 0 means the run was disturbed. Load average at start: $LOADAVG_START; at the end of the measured runs: $LOADAVG_END."
   echo
   echo "- gateway/nginx throughput: **$RPS_RATIO** (target ≥ $TARGET_RPS_RATIO: $RPS_OK)"
   echo "- gateway/nginx p99: **$P99_RATIO** (target ≤ $TARGET_P99_RATIO: $P99_OK)"
   echo "- gateway log during the run: ${GW_WARN:-0} WARN, ${GW_ERROR:-0} ERROR lines; nginx error.log: ${NGX_ERR:-0} lines"
   if (( ${GW_WARN:-0} + ${GW_ERROR:-0} > 0 )); then
-    echo "- distinct gateway WARN/ERROR lines (count, level, message, first exception):"
-    grep -E '"level":"(WARN|ERROR)"' "$GW_LOG" \
-      | sed -E 's/^.*"level":"([A-Z]+)".*"formattedMessage":"(([^"\\]|\\.)*)".*$/\1 \2/; t; s/^.*"level":"([A-Z]+)".*$/\1 ?/' \
-      >"$RUN_DIR/gateway/warn-error-messages.txt" || true
-    grep -E '"level":"(WARN|ERROR)"' "$GW_LOG" \
-      | sed -E 's/^.*"throwable":\{"className":"([^"]*)","message":"(([^"\\]|\\.)*)".*$/\1: \2/; t; s/^.*$/-/' \
-      >"$RUN_DIR/gateway/warn-error-throwables.txt" || true
-    paste -d'|' "$RUN_DIR/gateway/warn-error-messages.txt" "$RUN_DIR/gateway/warn-error-throwables.txt" \
-      | sort | uniq -c | sort -rn | head -10 | sed -E 's/^ *([0-9]+) (.*)\|(.*)$/  - \1 × \2 — `\3`/'
+    echo "- distinct gateway WARN/ERROR lines (count × level, message, exception):"
+    if command -v python3 >/dev/null; then
+      python3 - "$GW_LOG" <<'PY' || true
+import collections, json, sys
+seen = collections.Counter()
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("level") not in ("WARN", "ERROR"):
+        continue
+    msg = e.get("message", e.get("formattedMessage", "?"))
+    err = e.get("error") or e.get("throwable") or ""
+    if isinstance(err, dict):
+        err = "%s: %s" % (err.get("className", "?"), err.get("message"))
+    err = str(err).split("\n")[0]
+    if msg.startswith("Failed to register an accepted channel"):
+        msg = "Failed to register an accepted channel: ..."
+    seen[(e["level"], msg, err)] += 1
+for (level, msg, err), n in seen.most_common(10):
+    print("  - %d × %s %s%s" % (n, level, msg, (" — `%s`" % err) if err else ""))
+PY
+    else
+      echo "  - (python3 is not available to summarise them; see ${GW_LOG#"$ROOT"/})"
+    fi
   fi
   if [[ -n "$PROFILE_MD" ]]; then echo; echo "$PROFILE_MD"; fi
 } >"$MD"

@@ -4,6 +4,7 @@ import dev.portcullis.gateway.config.ConfigLoader;
 import dev.portcullis.gateway.config.ConfigProblem;
 import dev.portcullis.gateway.config.GatewayConfig;
 import dev.portcullis.gateway.config.InvalidConfigException;
+import dev.portcullis.gateway.policy.PluginRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -40,15 +41,17 @@ final class ConfigWatcher {
   private final Vertx vertx;
   private final Path file;
   private final Function<String, String> env;
+  private final PluginRegistry plugins;
   private final Listener listener;
   private final AtomicBoolean busy = new AtomicBoolean();
   private volatile byte[] lastDigest;
   private long timerId = -1;
 
-  ConfigWatcher(Vertx vertx, Path file, Function<String, String> env, Listener listener) {
+  ConfigWatcher(Vertx vertx, Path file, Function<String, String> env, PluginRegistry plugins, Listener listener) {
     this.vertx = vertx;
     this.file = file;
     this.env = env;
+    this.plugins = plugins;
     this.listener = listener;
   }
 
@@ -77,7 +80,7 @@ final class ConfigWatcher {
             return Future.succeededFuture(false);
           }
           lastDigest = digest;
-          return vertx.executeBlocking(() -> ConfigLoader.load(file, env), false)
+          return vertx.executeBlocking(() -> ConfigLoader.load(file, env, plugins), false)
               .compose(config -> listener.applied(config).map(true))
               .recover(err -> {
                 if (err instanceof InvalidConfigException invalid) {

@@ -9,6 +9,7 @@ import dev.portcullis.gateway.listener.RedirectListener;
 import dev.portcullis.gateway.observe.GatewayMetrics;
 import dev.portcullis.gateway.observe.RequestObserver;
 import dev.portcullis.gateway.pipeline.RequestPipeline;
+import dev.portcullis.gateway.policy.PluginRegistry;
 import dev.portcullis.gateway.tls.CertificateFiles;
 import dev.portcullis.gateway.tls.CertificateReloader;
 import io.vertx.core.DeploymentOptions;
@@ -48,13 +49,15 @@ public final class Gateway {
   private final AdminServer admin;
   private final RedirectListener redirect;
   private final ConfigWatcher watcher;
+  private final PluginRegistry plugins;
 
-  private Gateway(Vertx vertx, GatewayConfig config, Function<String, String> env) {
+  private Gateway(Vertx vertx, GatewayConfig config, Function<String, String> env, PluginRegistry plugins) {
     this.vertx = vertx;
     this.initial = config;
+    this.plugins = plugins;
     this.admin = new AdminServer(config.listeners().admin(), health, metrics);
     this.redirect = config.listeners().redirect() == null ? null : new RedirectListener(config.listeners().redirect());
-    this.watcher = new ConfigWatcher(vertx, config.source(), env, new ConfigWatcher.Listener() {
+    this.watcher = new ConfigWatcher(vertx, config.source(), env, plugins, new ConfigWatcher.Listener() {
       @Override
       public Future<Void> applied(GatewayConfig next) {
         return apply(next);
@@ -68,10 +71,19 @@ public final class Gateway {
     });
   }
 
-  /** Starts a gateway on a validated configuration. */
+  /** Starts a gateway on a validated configuration, with the policy plugins of the class path. */
   public static Future<Gateway> start(GatewayConfig config, Function<String, String> env) {
+    return start(config, env, PluginRegistry.classpath());
+  }
+
+  /**
+   * Starts a gateway on a validated configuration.
+   *
+   * @param plugins the installed policy plugins; the same set validates every reloaded file
+   */
+  public static Future<Gateway> start(GatewayConfig config, Function<String, String> env, PluginRegistry plugins) {
     Vertx vertx = Vertx.vertx(new VertxOptions());
-    Gateway gateway = new Gateway(vertx, config, env);
+    Gateway gateway = new Gateway(vertx, config, env, plugins);
     return gateway.startAll().map(gateway).recover(err -> vertx.close().transform(v -> Future.failedFuture(err)));
   }
 
@@ -93,7 +105,7 @@ public final class Gateway {
         }, false)
         .compose(material -> deployEmbeddedBackends(config).map(material))
         .compose(material -> {
-          pipeline.set(new RequestPipeline(vertx, config, observer));
+          pipeline.set(new RequestPipeline(vertx, config, observer, metrics));
           // Port 0 (tests) would give each instance its own port, so it gets one instance.
           int instances = pub.port() == 0 ? 1 : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
           Future<String> publicStarted = vertx.deployVerticle(() -> {
@@ -153,7 +165,7 @@ public final class Gateway {
       LOG.warn("Configuration reload: changes to listeners, limits, dataDir or embeddedBackends take effect "
           + "on the next restart; routes and everything else are applied now");
     }
-    RequestPipeline previous = pipeline.getAndSet(new RequestPipeline(vertx, next, observer));
+    RequestPipeline previous = pipeline.getAndSet(new RequestPipeline(vertx, next, observer, metrics));
     previous.retire(next.limits().drainTimeout());
     metrics.configReload(true);
     health.reloadApplied(next.source().toString());
@@ -182,6 +194,7 @@ public final class Gateway {
         .eventually(() -> redirect == null ? Future.succeededFuture() : redirect.close())
         .eventually(admin::close)
         .eventually(() -> vertx.close())
+        .onComplete(ar -> plugins.close())
         .onComplete(ar -> LOG.info("Portcullis stopped"))
         .mapEmpty();
   }

@@ -4,6 +4,7 @@ import dev.portcullis.gateway.config.ConfigLoader;
 import dev.portcullis.gateway.config.ConfigProblem;
 import dev.portcullis.gateway.config.GatewayConfig;
 import dev.portcullis.gateway.config.InvalidConfigException;
+import dev.portcullis.gateway.policy.PluginRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -45,9 +46,17 @@ public final class Main {
       }
     }
     Path file = Path.of(configPath == null || configPath.isBlank() ? "config/gateway.yaml" : configPath);
+    PluginRegistry plugins;
+    try {
+      plugins = PluginRegistry.load(pluginDirectory());
+    } catch (PluginRegistry.PluginException e) {
+      System.err.println("portcullis: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     GatewayConfig config;
     try {
-      config = ConfigLoader.load(file, System::getenv);
+      config = ConfigLoader.load(file, System::getenv, plugins);
     } catch (InvalidConfigException e) {
       System.err.println("portcullis: " + file + " is not valid:");
       for (ConfigProblem p : e.problems()) {
@@ -62,7 +71,7 @@ public final class Main {
     }
     Gateway gateway;
     try {
-      gateway = Gateway.start(config, System::getenv).toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
+      gateway = Gateway.start(config, System::getenv, plugins).toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
     } catch (Exception e) {
       LOG.error("Portcullis failed to start: {}", e.getCause() == null ? e.toString() : e.getCause().toString());
       System.exit(1);
@@ -84,6 +93,15 @@ public final class Main {
     } catch (IllegalArgumentException e) {
       LOG.info("SIGHUP is not available on this platform; configuration reloads on file change only");
     }
+  }
+
+  /**
+   * {@code -Dportcullis.plugins.dir} (the launcher sets it to the distribution's {@code plugins/}),
+   * else {@code PORTCULLIS_PLUGINS}, else none: class path plugins only.
+   */
+  private static Path pluginDirectory() {
+    String dir = System.getProperty("portcullis.plugins.dir", System.getenv("PORTCULLIS_PLUGINS"));
+    return dir == null || dir.isBlank() ? null : Path.of(dir);
   }
 
   private static void usage(String problem) {

@@ -1,7 +1,13 @@
 package dev.portcullis.gateway.config;
 
-import dev.portcullis.gateway.net.Cidr;
 import dev.portcullis.gateway.net.HostPattern;
+import dev.portcullis.gateway.policy.PluginRegistry;
+import dev.portcullis.gateway.policy.PolicyConfigBinder;
+import dev.portcullis.gateway.policy.PolicySpec;
+import dev.portcullis.gateway.policy.RoutePolicySetup;
+import dev.portcullis.plugin.ConfigErrors;
+import dev.portcullis.plugin.PolicyFactory;
+import dev.portcullis.plugin.net.Cidr;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
@@ -18,11 +24,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -37,11 +46,18 @@ public final class ConfigLoader {
   private static final Set<String> METHODS =
       Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");
   private static final Pattern ROUTE_ID = Pattern.compile("[a-z0-9][a-z0-9-_]{0,62}");
+  private static final Pattern NETWORK_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,62}");
 
   private ConfigLoader() {
   }
 
+  /** Loads with the plugins found on the class path. */
   public static GatewayConfig load(Path file, Function<String, String> env) throws InvalidConfigException {
+    return load(file, env, PluginRegistry.classpath());
+  }
+
+  public static GatewayConfig load(Path file, Function<String, String> env, PluginRegistry plugins)
+      throws InvalidConfigException {
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
@@ -50,11 +66,16 @@ public final class ConfigLoader {
           "cannot read configuration file: " + e)));
     }
     Path abs = file.toAbsolutePath().normalize();
-    return parse(text, file.toString(), abs.getParent(), abs, env);
+    return parse(text, file.toString(), abs.getParent(), abs, env, plugins);
   }
 
   public static GatewayConfig parse(String text, String fileName, Path baseDir, Path source,
       Function<String, String> env) throws InvalidConfigException {
+    return parse(text, fileName, baseDir, source, env, PluginRegistry.classpath());
+  }
+
+  public static GatewayConfig parse(String text, String fileName, Path baseDir, Path source,
+      Function<String, String> env, PluginRegistry plugins) throws InvalidConfigException {
     ConfigNode.Context ctx = new ConfigNode.Context(fileName, env);
     Node rootNode;
     try {
@@ -78,7 +99,7 @@ public final class ConfigLoader {
       root.error("the top level must be a mapping (key: value pairs)");
       throw new InvalidConfigException(ctx.problems);
     }
-    GatewayConfig config = new Parser(baseDir, source).gateway(root);
+    GatewayConfig config = new Parser(baseDir, source, plugins).gateway(root);
     if (!ctx.problems.isEmpty()) {
       throw new InvalidConfigException(ctx.problems);
     }
@@ -88,10 +109,13 @@ public final class ConfigLoader {
   private static final class Parser {
     private final Path baseDir;
     private final Path source;
+    private final PluginRegistry plugins;
+    private Map<String, List<Cidr>> networks = Map.of();
 
-    Parser(Path baseDir, Path source) {
+    Parser(Path baseDir, Path source, PluginRegistry plugins) {
       this.baseDir = baseDir;
       this.source = source;
+      this.plugins = plugins;
     }
 
     GatewayConfig gateway(ConfigNode root) {
@@ -101,6 +125,7 @@ public final class ConfigLoader {
       List<Cidr> trusted = cidrs(root, "trustedProxies");
       GatewayConfig.Normalization normalization = normalization(root.object("normalization", false));
       GatewayConfig.Reload reload = reload(root.object("reload", false));
+      networks = networks(root.object("networks", false));
       List<GatewayConfig.EmbeddedBackend> embedded = new ArrayList<>();
       for (ConfigNode item : root.list("embeddedBackends", false)) {
         embedded.add(embeddedBackend(item));
@@ -116,7 +141,7 @@ public final class ConfigLoader {
         routes.add(route);
       }
       root.finish();
-      return new GatewayConfig(source, dataDir, listeners, limits, trusted, normalization, reload,
+      return new GatewayConfig(source, dataDir, listeners, limits, trusted, normalization, reload, networks,
           List.copyOf(embedded), routes);
     }
 
@@ -242,6 +267,99 @@ public final class ConfigLoader {
       return List.copyOf(out);
     }
 
+    private Map<String, List<Cidr>> networks(ConfigNode node) {
+      if (node == null) {
+        return Map.of();
+      }
+      Map<String, List<Cidr>> out = new TreeMap<>();
+      for (String name : node.keys()) {
+        if (!NETWORK_NAME.matcher(name).matches()) {
+          node.error(name, "'" + name + "' is not a valid network name (letters, digits, '-', '_')");
+        }
+        out.put(name, cidrs(node, name));
+        if (out.get(name).isEmpty()) {
+          node.error(name, "a network set needs at least one CIDR");
+        }
+      }
+      node.finish();
+      return Map.copyOf(out);
+    }
+
+    private List<PolicySpec> policies(ConfigNode route, String routeId) {
+      List<PolicySpec> specs = new ArrayList<>();
+      RoutePolicySetup setup = new RoutePolicySetup(routeId == null ? "" : routeId, networks);
+      for (ConfigNode entry : route.list("policies", false)) {
+        PolicySpec spec = policy(entry, setup);
+        if (spec != null) {
+          specs.add(spec);
+        }
+      }
+      return List.copyOf(specs);
+    }
+
+    private PolicySpec policy(ConfigNode entry, RoutePolicySetup setup) {
+      if (!entry.isMapping()) {
+        entry.error("a policy entry is a mapping: { <policy-id>: { options }, mode: enforce|shadow }");
+        return null;
+      }
+      String mode = entry.string("mode", "enforce");
+      if (!mode.equals("enforce") && !mode.equals("shadow")) {
+        entry.error("mode", "must be 'enforce' or 'shadow', got '" + mode + "'");
+      }
+      List<String> ids = entry.keys().stream().filter(k -> !k.equals("mode")).toList();
+      if (ids.size() != 1) {
+        entry.error("one policy per entry: write { <policy-id>: { options } }"
+            + (ids.isEmpty() ? "" : "; found " + String.join(", ", ids)));
+        entry.keys().forEach(k -> entry.plain(k, new HashMap<>()));
+        return null;
+      }
+      String id = ids.get(0);
+      Map<String, Integer> lines = new HashMap<>();
+      Object options = entry.plain(id, lines);
+      PolicyFactory<?> factory = plugins.factory(id);
+      if (factory == null) {
+        entry.error(id, "unknown policy '" + id + "' on route '" + setup.routeId() + "'; installed policies: "
+            + (plugins.ids().isEmpty() ? "none" : String.join(", ", plugins.ids())));
+        entry.finish();
+        return null;
+      }
+      if (options != null && !(options instanceof Map)) {
+        entry.error(id, "the options of '" + id + "' must be a mapping");
+        entry.finish();
+        return null;
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> map = options == null ? Map.of() : (Map<String, Object>) options;
+      String base = entry.path() + "." + id;
+      int entryLine = entry.line();
+      ConfigErrors errors = (field, message) -> entry.errorAt(lineOf(lines, field, entryLine),
+          field == null || field.isEmpty() ? base : base + "." + field, message);
+      Record config = PolicyConfigBinder.bind(factory.configType(), map, errors);
+      entry.finish();
+      if (config == null) {
+        return null;
+      }
+      int before = entry.problemCount();
+      PolicySpec.validate(factory, config, setup, errors);
+      return entry.problemCount() == before ? new PolicySpec(id, factory, config, mode.equals("shadow"), setup) : null;
+    }
+
+    private static int lineOf(Map<String, Integer> lines, String field, int fallback) {
+      String f = field == null ? "" : field;
+      while (true) {
+        Integer line = lines.get(f);
+        if (line != null) {
+          return line;
+        }
+        int cut = Math.max(f.lastIndexOf('.'), f.lastIndexOf('['));
+        if (cut <= 0) {
+          Integer root = lines.get("");
+          return root == null ? fallback : root;
+        }
+        f = f.substring(0, cut);
+      }
+    }
+
     private GatewayConfig.Normalization normalization(ConfigNode node) {
       if (node == null) {
         return new GatewayConfig.Normalization(true);
@@ -295,17 +413,19 @@ public final class ConfigLoader {
       boolean preserveHost = node.bool("preserveHost", false);
       long maxBody = node.size("maxBodySize", limits.maxBodySize());
       boolean isPublic = node.bool("public", false);
-      List<ConfigNode> policies = node.list("policies", false);
-      for (ConfigNode policy : policies) {
-        String name = policy.isMapping() ? "this policy" : String.valueOf(policy.scalar());
-        policy.error("unknown policy " + name + ": no policy plugins are installed");
-      }
-      if (policies.isEmpty() && !isPublic) {
+      boolean hasPolicies = node.has("policies") && !node.list("policies", false).isEmpty();
+      List<PolicySpec> policies = policies(node, id);
+      Duration policyTimeout = positive(node, "policyTimeout", node.duration("policyTimeout", Duration.ofSeconds(2)));
+      if (!hasPolicies && !isPublic) {
         node.error("a route without policies lets everyone through: add policies, or say "
             + "'public: true' to make that explicit");
       }
+      if (hasPolicies && isPublic) {
+        node.error("public", "'public: true' is only for routes without policies; remove it or the policies");
+      }
       node.finish();
-      return new GatewayConfig.Route(id, match, upstream, replacePrefix, preserveHost, maxBody, isPublic);
+      return new GatewayConfig.Route(id, match, upstream, replacePrefix, preserveHost, maxBody, isPublic,
+          policies, policyTimeout);
     }
 
     private static String rewrite(ConfigNode node, GatewayConfig.Match match) {

@@ -268,6 +268,56 @@ public final class ConfigNode {
     };
   }
 
+  /** The keys of this mapping in file order (empty for other nodes). */
+  public List<String> keys() {
+    return List.copyOf(entries.keySet());
+  }
+
+  /**
+   * The child under {@code key} as plain values — maps, lists and strings (environment references
+   * expanded, nulls kept) — for binding to a plugin's record. Records the line of every value under
+   * its path relative to the child in {@code lines}, so binding errors can name their line.
+   */
+  public Object plain(String key, Map<String, Integer> lines) {
+    NodeTuple tuple = take(key, false);
+    if (tuple == null) {
+      return null;
+    }
+    return new ConfigNode(ctx, tuple.getValueNode(), join(key)).plainValue("", lines);
+  }
+
+  private Object plainValue(String relative, Map<String, Integer> lines) {
+    lines.put(relative, line());
+    if (node instanceof MappingNode) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      for (String key : entries.keySet()) {
+        used.add(key);
+        String childPath = relative.isEmpty() ? key : relative + "." + key;
+        out.put(key, new ConfigNode(ctx, entries.get(key).getValueNode(), join(key)).plainValue(childPath, lines));
+      }
+      return out;
+    }
+    if (node instanceof SequenceNode seq) {
+      List<Object> out = new ArrayList<>();
+      for (int i = 0; i < seq.getValue().size(); i++) {
+        out.add(new ConfigNode(ctx, seq.getValue().get(i), path + "[" + i + "]")
+            .plainValue(relative + "[" + i + "]", lines));
+      }
+      return out;
+    }
+    return isNull() ? null : scalar();
+  }
+
+  /** How many problems the whole file has so far (to tell whether a step added any). */
+  public int problemCount() {
+    return ctx.problems.size();
+  }
+
+  /** Reports a problem at an explicit line and path (for errors found after conversion to plain values). */
+  public void errorAt(int line, String fieldPath, String message) {
+    ctx.problems.add(new ConfigProblem(ctx.file, line, fieldPath, message));
+  }
+
   /**
    * Reports every key present but never read. Call once the reader has taken all it understands.
    */

@@ -1,12 +1,14 @@
 package dev.portcullis.gateway.config;
 
-import dev.portcullis.gateway.net.Cidr;
+import dev.portcullis.plugin.net.Cidr;
 import dev.portcullis.gateway.net.HostPattern;
+import dev.portcullis.gateway.policy.PolicySpec;
 
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -22,6 +24,7 @@ public record GatewayConfig(
     List<Cidr> trustedProxies,
     Normalization normalization,
     Reload reload,
+    Map<String, List<Cidr>> networks,
     List<EmbeddedBackend> embeddedBackends,
     List<Route> routes) {
 
@@ -80,7 +83,9 @@ public record GatewayConfig(
       String replacePrefix,
       boolean preserveHost,
       long maxBodySize,
-      boolean isPublic) {
+      boolean isPublic,
+      List<PolicySpec> policies,
+      Duration policyTimeout) {
   }
 
   /** Null fields match anything; an empty method set matches every method. */

@@ -1,5 +1,8 @@
 package dev.portcullis.gateway.net;
 
+import dev.portcullis.plugin.net.Cidr;
+import dev.portcullis.plugin.net.IpAddresses;
+
 import java.util.List;
 
 /**

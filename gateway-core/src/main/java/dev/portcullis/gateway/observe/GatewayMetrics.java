@@ -88,6 +88,40 @@ public final class GatewayMetrics {
     timer.record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  private final Map<String, Counter> policyCounters = new ConcurrentHashMap<>();
+  private final Map<String, Timer> policyTimers = new ConcurrentHashMap<>();
+
+  /**
+   * {@code portcullis_policy_decisions_total{route,policy,outcome}}: outcome is allowed, denied,
+   * challenged, abstained, error, or the same prefixed with {@code shadow_}.
+   */
+  public void policyOutcome(String route, String policy, String outcome) {
+    String key = route + '|' + policy + '|' + outcome;
+    Counter counter = policyCounters.get(key);
+    if (counter == null) {
+      counter = policyCounters.computeIfAbsent(key, k -> Counter.builder("portcullis_policy_decisions_total")
+          .description("Policy decisions by route, policy and outcome")
+          .tag("route", route).tag("policy", policy).tag("outcome", outcome).register(registry));
+    }
+    counter.increment();
+  }
+
+  /** {@code portcullis_policy_evaluation_seconds{route,policy}}. */
+  public void policyLatency(String route, String policy, long nanos) {
+    String key = route + '|' + policy;
+    Timer timer = policyTimers.get(key);
+    if (timer == null) {
+      timer = policyTimers.computeIfAbsent(key, k -> Timer.builder("portcullis_policy_evaluation")
+          .description("Time a policy took to decide")
+          .tag("route", route).tag("policy", policy)
+          .publishPercentileHistogram()
+          .minimumExpectedValue(Duration.ofNanos(1000))
+          .maximumExpectedValue(Duration.ofSeconds(10))
+          .register(registry));
+    }
+    timer.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
   public void configReload(boolean applied) {
     registry.counter("portcullis_config_reloads_total", "result", applied ? "applied" : "rejected").increment();
     lastReloadSuccess.set(applied ? 1 : 0);

@@ -34,6 +34,7 @@ public final class RequestObserver {
           .addKeyValue("method", exchange.request().method().name())
           .addKeyValue("path", exchange.path())
           .addKeyValue("outcome", completed ? exchange.outcome() : "CLIENT_GONE")
+          .addKeyValue("policy", exchange.decidedBy())
           .log("request");
     }
   }

@@ -1,10 +1,13 @@
 package dev.portcullis.gateway.pipeline;
 
 import dev.portcullis.gateway.observe.RequestObserver;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+
+import java.util.function.IntConsumer;
 
 /**
  * The state of one request as it travels through the pipeline: what each stage found out (canonical
@@ -28,7 +31,10 @@ public final class Exchange {
   private String traceparent;
   private RouteTable.CompiledRoute route;
   private String outcome = "";
+  private String decidedBy;
   private Runnable onClientGone;
+  private MultiMap upstreamHeaders;
+  private IntConsumer upstreamResponseHook;
 
   Exchange(HttpServerRequest request, Stage[] stages, RequestObserver observer, String hsts) {
     this.request = request;
@@ -164,6 +170,39 @@ public final class Exchange {
 
   public void outcome(String outcome) {
     this.outcome = outcome;
+  }
+
+  /** The policy that decided a refusal (null when the request passed or no policy ran). */
+  public String decidedBy() {
+    return decidedBy;
+  }
+
+  void decidedBy(String policyId) {
+    this.decidedBy = policyId;
+  }
+
+  /** Sets a header for the upstream request (policies use this through their context). */
+  public void upstreamHeader(String name, String value) {
+    if (upstreamHeaders == null) {
+      upstreamHeaders = HttpHeaders.headers();
+    }
+    upstreamHeaders.set(name, value);
+  }
+
+  /** Headers the policies asked to add upstream, or null. */
+  public MultiMap upstreamHeaders() {
+    return upstreamHeaders;
+  }
+
+  void onUpstreamResponse(IntConsumer hook) {
+    this.upstreamResponseHook = hook;
+  }
+
+  /** Called by the forwarder when the upstream's response head arrived. */
+  public void upstreamResponded(int status) {
+    if (upstreamResponseHook != null) {
+      upstreamResponseHook.accept(status);
+    }
   }
 
   /** Registers what to do when the client disconnects before the response ends. */

@@ -3,7 +3,9 @@ package dev.portcullis.gateway.pipeline;
 import dev.portcullis.gateway.config.GatewayConfig;
 import dev.portcullis.gateway.net.ClientAddressResolver;
 import dev.portcullis.gateway.net.PathNormalizer;
+import dev.portcullis.gateway.observe.GatewayMetrics;
 import dev.portcullis.gateway.observe.RequestObserver;
+import dev.portcullis.gateway.policy.PolicyChain;
 import dev.portcullis.gateway.proxy.Forwarder;
 import dev.portcullis.gateway.proxy.Upstream;
 import dev.portcullis.gateway.proxy.WebSocketRelay;
@@ -11,6 +13,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +26,7 @@ import java.util.List;
  *   <li>normalise the path and host; resolve the client address; give the request its ids</li>
  *   <li>match a route (no match is 404)</li>
  *   <li>authenticate — added by the identity issue</li>
- *   <li>run the route's policy chain — added by the plugin SPI issue</li>
+ *   <li>run the route's policy chain (deny by default; see PolicyChain)</li>
  *   <li>audit — added by the audit issue</li>
  *   <li>enforce the body limit and forward to the upstream</li>
  * </ol>
@@ -36,16 +39,19 @@ public final class RequestPipeline {
   private final RequestObserver observer;
   private final String hsts;
 
-  public RequestPipeline(Vertx vertx, GatewayConfig config, RequestObserver observer) {
+  public RequestPipeline(Vertx vertx, GatewayConfig config, RequestObserver observer, GatewayMetrics metrics) {
     this.config = config;
     this.observer = observer;
     this.hsts = config.listeners().publicListener().hsts().headerValue();
     List<RouteTable.CompiledRoute> routes = new ArrayList<>();
     List<Upstream> built = new ArrayList<>();
     for (GatewayConfig.Route route : config.routes()) {
+      PolicyChain chain = new PolicyChain(vertx, route.id(), route.policies().stream()
+          .map(spec -> new PolicyChain.Link(spec.id(), spec.create(), spec.shadow())).toList(),
+          route.policyTimeout(), metrics);
       Upstream upstream = new Upstream(vertx, route.id(), route.upstream());
       built.add(upstream);
-      routes.add(new RouteTable.CompiledRoute(route, upstream));
+      routes.add(new RouteTable.CompiledRoute(route, upstream, chain));
     }
     this.upstreams = List.copyOf(built);
     this.stages = new Stage[] {
@@ -53,6 +59,7 @@ public final class RequestPipeline {
         new ClientAddressStage(new ClientAddressResolver(config.trustedProxies())),
         new RequestIdStage(),
         new RouteMatchStage(new RouteTable(routes)),
+        new PolicyStage(vertx, Clock.systemUTC()),
         new BodyLimitStage(),
         new ForwardStage(new Forwarder(vertx, observer), new WebSocketRelay(observer)),
     };

@@ -1,6 +1,7 @@
 package dev.portcullis.gateway.pipeline;
 
 import dev.portcullis.gateway.config.GatewayConfig;
+import dev.portcullis.gateway.policy.PolicyChain;
 import dev.portcullis.gateway.proxy.Upstream;
 
 import java.util.List;
@@ -12,8 +13,8 @@ import java.util.List;
  */
 public final class RouteTable {
 
-  /** A route ready to serve: its config and its live upstream. */
-  public record CompiledRoute(GatewayConfig.Route config, Upstream upstream) {
+  /** A route ready to serve: its config, its live upstream and its policy chain. */
+  public record CompiledRoute(GatewayConfig.Route config, Upstream upstream, PolicyChain chain) {
 
     public String id() {
       return config.id();

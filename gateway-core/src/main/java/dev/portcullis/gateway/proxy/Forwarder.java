@@ -53,6 +53,9 @@ public final class Forwarder {
         .setIdleTimeout(upstream.config().timeouts().idle().toMillis())
         .setHeaders(ForwardHeaders.toUpstream(request.headers(), new ForwardHeaders.Origin(
             request.remoteAddress().hostAddress(), exchange.peerTrusted(), request.authority().toString(), exchange.requestId(), exchange.traceparent())));
+    if (exchange.upstreamHeaders() != null) {
+      options.getHeaders().setAll(exchange.upstreamHeaders());
+    }
     long start = System.nanoTime();
     upstream.client().request(options).onComplete(ar -> {
       if (ar.failed()) {
@@ -130,6 +133,7 @@ public final class Forwarder {
 
   private static void respond(Exchange exchange, HttpClientResponse upstreamResponse) {
     HttpServerResponse response = exchange.response();
+    exchange.upstreamResponded(upstreamResponse.statusCode());
     response.setStatusCode(upstreamResponse.statusCode());
     ForwardHeaders.toClient(upstreamResponse.headers(), response.headers());
     if (upstreamResponse.getHeader(HttpHeaders.CONTENT_LENGTH) == null

@@ -49,6 +49,9 @@ public final class WebSocketRelay {
         request.remoteAddress().hostAddress(), exchange.peerTrusted(), request.authority().toString(),
         exchange.requestId(), exchange.traceparent()));
     HANDSHAKE_HEADERS.forEach(headers::remove);
+    if (exchange.upstreamHeaders() != null) {
+      headers.setAll(exchange.upstreamHeaders());
+    }
     String query = request.query();
     String path = exchange.route().upstreamPath(exchange.path());
     WebSocketConnectOptions options = new WebSocketConnectOptions()

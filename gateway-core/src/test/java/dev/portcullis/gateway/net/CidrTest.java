@@ -1,5 +1,7 @@
 package dev.portcullis.gateway.net;
 
+import dev.portcullis.plugin.net.Cidr;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

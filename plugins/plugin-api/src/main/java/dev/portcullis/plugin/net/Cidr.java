@@ -1,4 +1,4 @@
-package dev.portcullis.gateway.net;
+package dev.portcullis.plugin.net;
 
 import java.util.Arrays;
 

@@ -1,0 +1,79 @@
+package dev.portcullis.gateway.pipeline;
+
+import dev.portcullis.gateway.policy.PolicyChain;
+import dev.portcullis.gateway.policy.RequestPolicyContext;
+import dev.portcullis.gateway.policy.Verdict;
+import dev.portcullis.plugin.Decision;
+import io.vertx.core.Vertx;
+
+import java.time.Clock;
+
+/**
+ * Step 5: runs the route's policy chain and turns its verdict into the request's fate. Only here
+ * does a policy decision become HTTP: deny → the policy's status and key, challenge → 401 with
+ * {@code WWW-Authenticate}, nobody allowed → 403, policy error → 503. A route without policies is
+ * public (config validation made sure it says so).
+ */
+final class PolicyStage implements Stage {
+
+  private final Vertx vertx;
+  private final Clock clock;
+
+  PolicyStage(Vertx vertx, Clock clock) {
+    this.vertx = vertx;
+    this.clock = clock;
+  }
+
+  @Override
+  public void handle(Exchange exchange) {
+    PolicyChain chain = exchange.route().chain();
+    if (chain.isEmpty()) {
+      exchange.next();
+      return;
+    }
+    RequestPolicyContext context = new RequestPolicyContext(exchange, vertx, clock);
+    chain.evaluate(context).onComplete(ar -> {
+      Verdict verdict = ar.result();
+      exchange.decidedBy(verdict.policyId());
+      switch (verdict.kind()) {
+        case ALLOW -> {
+          exchange.onUpstreamResponse(status -> {
+            for (PolicyChain.Link link : chain.links()) {
+              notifyResponse(link, context, status);
+            }
+          });
+          exchange.next();
+        }
+        case DENY -> {
+          Decision.Deny deny = (Decision.Deny) verdict.decision();
+          exchange.reject(new Problem(deny.status(), deny.key(), deny.status() >= 500 ? "Service unavailable"
+              : "Forbidden", deny.message()));
+        }
+        case CHALLENGE -> {
+          Decision.Challenge challenge = (Decision.Challenge) verdict.decision();
+          exchange.response().putHeader("WWW-Authenticate", "Portcullis realm=\"portcullis\", challenge=\""
+              + quoted(challenge.kind()) + "\", error_description=\"" + quoted(challenge.hint()) + "\"");
+          exchange.reject(new Problem(401, challenge.kind().toUpperCase(java.util.Locale.ROOT) + "_REQUIRED",
+              "Unauthorized", challenge.hint()));
+        }
+        case NOBODY_ALLOWED -> exchange.reject(new Problem(403, "ACCESS_DENIED", "Forbidden",
+            "no policy on this route allowed the request"));
+        case ERROR -> exchange.reject(Problem.unavailable("POLICY_ERROR",
+            "a policy could not decide about this request; it was refused"));
+      }
+    });
+  }
+
+  private static void notifyResponse(PolicyChain.Link link, RequestPolicyContext context, int status) {
+    try {
+      link.policy().onResponse(context, status);
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(PolicyStage.class).warn("Policy '{}' response hook failed: {}",
+          link.policyId(), e.toString());
+    }
+  }
+
+  private static String quoted(String value) {
+    return value.replace("\\", "").replace("\"", "'");
+  }
+}

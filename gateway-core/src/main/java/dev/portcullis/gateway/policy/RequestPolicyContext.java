@@ -1,0 +1,109 @@
+package dev.portcullis.gateway.policy;
+
+import dev.portcullis.gateway.pipeline.Exchange;
+import dev.portcullis.plugin.AttributeKey;
+import dev.portcullis.plugin.Identity;
+import dev.portcullis.plugin.PolicyContext;
+import dev.portcullis.plugin.RequestView;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/** The {@link PolicyContext} of one request, a thin view over its {@link Exchange}. */
+public final class RequestPolicyContext implements PolicyContext, RequestView {
+
+  private final Exchange exchange;
+  private final Vertx vertx;
+  private final Clock clock;
+  private Map<AttributeKey<?>, Object> attributes;
+
+  public RequestPolicyContext(Exchange exchange, Vertx vertx, Clock clock) {
+    this.exchange = exchange;
+    this.vertx = vertx;
+    this.clock = clock;
+  }
+
+  @Override
+  public RequestView request() {
+    return this;
+  }
+
+  @Override
+  public String method() {
+    return exchange.request().method().name();
+  }
+
+  @Override
+  public String path() {
+    return exchange.path();
+  }
+
+  @Override
+  public String query() {
+    return exchange.request().query();
+  }
+
+  @Override
+  public String host() {
+    return exchange.host();
+  }
+
+  @Override
+  public String header(String name) {
+    return exchange.request().getHeader(name);
+  }
+
+  @Override
+  public List<String> headers(String name) {
+    return List.copyOf(exchange.request().headers().getAll(name));
+  }
+
+  @Override
+  public String clientAddress() {
+    return exchange.clientAddress();
+  }
+
+  @Override
+  public Optional<Identity> identity() {
+    return Optional.empty(); // the authentication stage (identity issue) fills this
+  }
+
+  @Override
+  public String routeId() {
+    return exchange.route().id();
+  }
+
+  @Override
+  public Clock clock() {
+    return clock;
+  }
+
+  @Override
+  public <T> T attribute(AttributeKey<T> key) {
+    return attributes == null ? null : key.cast(attributes.get(key));
+  }
+
+  @Override
+  public <T> void attribute(AttributeKey<T> key, T value) {
+    if (attributes == null) {
+      attributes = new HashMap<>(4);
+    }
+    attributes.put(key, value);
+  }
+
+  @Override
+  public void addUpstreamHeader(String name, String value) {
+    exchange.upstreamHeader(name, value);
+  }
+
+  @Override
+  public <T> Future<T> executeBlocking(Callable<T> work) {
+    return vertx.executeBlocking(work, false);
+  }
+}

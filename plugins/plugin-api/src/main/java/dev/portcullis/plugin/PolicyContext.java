@@ -1,0 +1,52 @@
+package dev.portcullis.plugin;
+
+import io.vertx.core.Future;
+
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * Everything a policy may see and do for one request. One instance per request per chain, used on
+ * the request's event loop only: do not keep it after the returned future completes, and do not
+ * call it from another thread (use {@link #executeBlocking} and continue in its future).
+ */
+public interface PolicyContext {
+
+  /** The request, canonicalised by the core. */
+  RequestView request();
+
+  /**
+   * The client's address (IPv4 dotted or IPv6 text; IPv4-mapped IPv6 shown as IPv4): the socket
+   * peer, or — when the peer is a configured trusted proxy — the right-most untrusted hop of
+   * {@code X-Forwarded-For}. Never read {@code X-Forwarded-For} yourself.
+   */
+  String clientAddress();
+
+  /** Who is asking, or empty for an anonymous request. */
+  Optional<Identity> identity();
+
+  /** The id of the route whose chain is running. */
+  String routeId();
+
+  /** The clock to decide with (tests substitute a fixed one); never call {@code Instant.now()}. */
+  Clock clock();
+
+  /** A value an earlier policy of this chain set for this request, or null. */
+  <T> T attribute(AttributeKey<T> key);
+
+  /** Sets a value for later policies of this chain (and the core) for this request. */
+  <T> void attribute(AttributeKey<T> key, T value);
+
+  /**
+   * Sets a header on the request forwarded upstream (replacing any value the client sent). Only
+   * takes effect if the request is allowed.
+   */
+  void addUpstreamHeader(String name, String value);
+
+  /**
+   * Runs blocking work (JDBC, file I/O, a slow computation) on a worker thread; the future
+   * completes back on the request's event loop. Everything else in a policy must not block.
+   */
+  <T> Future<T> executeBlocking(Callable<T> work);
+}
