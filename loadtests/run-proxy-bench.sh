@@ -324,7 +324,7 @@ to_ms() { # wrk value with unit -> milliseconds
     printf "%.3f", n }'
 }
 
-declare -A RPS P50 P99 AVG MAXL REQS NON2XX SOCKERR PCPU ECPU WCPU ICPU OCPU
+declare -A RPS P50 P99 AVG MAXL REQS NON2XX SOCKERR PCPU ECPU WCPU OCPU KCPU OTOP
 run_wrk() { # target label duration_s: output in $RUN_DIR/wrk/<target>.<label>.txt
   local t="$1" label="$2" d="$3" out="$RUN_DIR/wrk/$1.$2.txt"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${d}s" --latency "${URL[$t]}" >"$out" 2>&1 \
@@ -345,9 +345,30 @@ parse_wrk() { # target file
 }
 # CPU accounting for a measured run, in clock ticks: the whole machine (busy time from /proc/stat),
 # the finished children of this shell (that is wrk), and the proxy and echo processes.
-machine_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
-# irq + softirq: kernel work charged to no process (on loopback, much of the TCP receive path).
-machine_irq() { awk '$1 == "cpu" {print $7 + $8; exit}' /proc/stat; }
+machine_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8; exit}' /proc/stat; }
+# "pid ticks comm" for every process; the other processes' CPU is the difference of two of these.
+procs_snapshot() {
+  cat /proc/[0-9]*/stat 2>/dev/null \
+    | sed -nE 's/^([0-9]+) \((.*)\) (.*)$/\1 \3 \2/p' \
+    | awk '{comm = $0; sub(/^([^ ]+ ){51}/, "", comm); print $1, $13 + $14, comm}'
+}
+other_procs() { # snapshot0 snapshot1 "excluded pids" -> "ticks<TAB>top three as comm:ticks"
+  awk -v ex=" $3 " '
+    FNR == NR { before[$1] = $2; next }
+    index(ex, " " $1 " ") == 0 {
+      d = $2 - ($1 in before ? before[$1] : 0)
+      if (d > 0) { total += d; c = $3; for (i = 4; i <= NF; i++) c = c " " $i; byname[c] += d }
+    }
+    END {
+      n = 0; top = ""
+      while (n < 3) {
+        best = ""; for (c in byname) if (best == "" || byname[c] > byname[best]) best = c
+        if (best == "" || byname[best] <= 0) break
+        top = top (n ? ", " : "") best ":" byname[best]; delete byname[best]; n++
+      }
+      printf "%d\t%s\n", total, top
+    }' "$1" "$2"
+}
 reaped_children() { sed -E 's/^.*\) //' "/proc/$$/stat" | awk '{print $14 + $15}'; }
 cores() { # ticks0 ticks1 nanoseconds
   awk -v a="$1" -v b="$2" -v hz="$CLK_TCK" -v ns="$3" 'BEGIN { printf "%.2f", (b - a) / hz / (ns / 1e9) }'
@@ -359,18 +380,24 @@ for t in "${TARGETS[@]}"; do
   pp=""; [[ -n "${PROXY_PROC[$t]}" ]] && pp="$(pid_of "${PROXY_PROC[$t]}")"
   ep="$(pid_of echo)"
   p0=0; [[ -n "$pp" ]] && p0="$(cpu_ticks "$pp")"
-  e0="$(cpu_ticks "$ep")"; w0="$(reaped_children)"; i0="$(machine_irq)"; m0="$(machine_busy)"; n0="$(date +%s%N)"
+  e0="$(cpu_ticks "$ep")"; w0="$(reaped_children)"; procs_snapshot >"$RUN_DIR/procs0"
+  m0="$(machine_busy)"; n0="$(date +%s%N)"
   run_wrk "$t" measured "$DURATION_S"
-  n1="$(date +%s%N)"; m1="$(machine_busy)"; i1="$(machine_irq)"; w1="$(reaped_children)"; e1="$(cpu_ticks "$ep")"
+  n1="$(date +%s%N)"; m1="$(machine_busy)"; procs_snapshot >"$RUN_DIR/procs1"
+  w1="$(reaped_children)"; e1="$(cpu_ticks "$ep")"
   p1=0; [[ -n "$pp" ]] && p1="$(cpu_ticks "$pp")"
   parse_wrk "$t" "$RUN_DIR/wrk/$t.measured.txt"
   ns=$(( n1 - n0 ))
   if [[ -n "$pp" ]]; then PCPU[$t]="$(cores "$p0" "$p1" "$ns")"; else PCPU[$t]="-"; fi
   ECPU[$t]="$(cores "$e0" "$e1" "$ns")"
   WCPU[$t]="$(cores "$w0" "$w1" "$ns")"
-  ICPU[$t]="$(cores "$i0" "$i1" "$ns")"
-  OCPU[$t]="$(cores "$(( m0 + p1 + e1 + w1 + i1 ))" "$(( m1 + p0 + e0 + w0 + i0 ))" "$ns")"
-  log "$t: ${RPS[$t]} req/s, p50 ${P50[$t]} ms, p99 ${P99[$t]} ms, non-2xx ${NON2XX[$t]}, socket errors: ${SOCKERR[$t]}; CPU cores: proxy ${PCPU[$t]}, echo ${ECPU[$t]}, wrk ${WCPU[$t]}, kernel irq ${ICPU[$t]}, other processes ${OCPU[$t]}"
+  ours="$$ $ep $(children_of "$ep" | tr '\n' ' ')"
+  [[ -n "$pp" ]] && ours="$ours $pp $(children_of "$pp" | tr '\n' ' ')"
+  IFS=$'\t' read -r o_ticks o_top < <(other_procs "$RUN_DIR/procs0" "$RUN_DIR/procs1" "$ours")
+  OCPU[$t]="$(cores 0 "${o_ticks:-0}" "$ns")"
+  OTOP[$t]="${o_top:-none}"
+  KCPU[$t]="$(cores "$(( m0 + p1 + e1 + w1 + ${o_ticks:-0} ))" "$(( m1 + p0 + e0 + w0 ))" "$ns")"
+  log "$t: ${RPS[$t]} req/s, p50 ${P50[$t]} ms, p99 ${P99[$t]} ms, non-2xx ${NON2XX[$t]}, socket errors: ${SOCKERR[$t]}; CPU cores: proxy ${PCPU[$t]}, echo ${ECPU[$t]}, wrk ${WCPU[$t]}, other processes ${OCPU[$t]} (${OTOP[$t]}), unattributed ${KCPU[$t]}"
 done
 LOADAVG_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -493,12 +520,12 @@ GW_WARN="$(grep -c '"level":"WARN"' "$GW_LOG" 2>/dev/null || true)"
 GW_ERROR="$(grep -c '"level":"ERROR"' "$GW_LOG" 2>/dev/null || true)"
 NGX_ERR="$(grep -vc '^\s*$' "$NGX/logs/error.log" 2>/dev/null || true)"
 
-printf '\n%-9s %10s %9s %9s %9s %9s %6s %6s %6s %6s %6s %s\n' target "req/s" "p50 ms" "p99 ms" "avg ms" "max ms" proxy echo wrk irq other "non-2xx / socket errors"
+printf '\n%-9s %10s %9s %9s %9s %9s %6s %6s %6s %6s %6s %s\n' target "req/s" "p50 ms" "p99 ms" "avg ms" "max ms" proxy echo wrk other kernel "non-2xx / socket errors"
 for t in "${TARGETS[@]}"; do
   printf '%-9s %10s %9s %9s %9s %9s %6s %6s %6s %6s %6s %s / %s\n' "$t" "${RPS[$t]}" "${P50[$t]}" "${P99[$t]}" \
-    "${AVG[$t]}" "${MAXL[$t]}" "${PCPU[$t]}" "${ECPU[$t]}" "${WCPU[$t]}" "${ICPU[$t]}" "${OCPU[$t]}" "${NON2XX[$t]}" "${SOCKERR[$t]}"
+    "${AVG[$t]}" "${MAXL[$t]}" "${PCPU[$t]}" "${ECPU[$t]}" "${WCPU[$t]}" "${OCPU[$t]}" "${KCPU[$t]}" "${NON2XX[$t]}" "${SOCKERR[$t]}"
 done
-printf '(proxy/echo/wrk/irq/other: CPU cores used during the measured run; irq = kernel irq+softirq time; other = every other process)\n'
+printf '(proxy/echo/wrk/other/kernel: CPU cores used during the measured run; other = every other process;\n kernel = machine busy time charged to no process, mostly softirq network processing)\n'
 printf '\ngateway/nginx throughput: %s (target >= %s: %s)\n' "$RPS_RATIO" "$TARGET_RPS_RATIO" "$RPS_OK"
 printf 'gateway/nginx p99:        %s (target <= %s: %s)\n' "$P99_RATIO" "$TARGET_P99_RATIO" "$P99_OK"
 printf 'gateway log: %s WARN, %s ERROR lines; nginx error.log: %s lines\n\n' "${GW_WARN:-0}" "${GW_ERROR:-0}" "${NGX_ERR:-0}"
@@ -522,13 +549,16 @@ MD="$RUN_DIR/results.md"
   echo "- load: \`wrk -t$THREADS -c$CONNECTIONS -d${DURATION_S}s --latency\` after a ${WARMUP_S}s warm-up, GET \`$BENCH_PATH\`, keep-alive, all on 127.0.0.1 (wrk, proxies and echo share the same CPUs)"
   while IFS= read -r line; do echo "- $line"; done <"$RUN_DIR/wrk/samples.txt"
   echo
-  echo "| target | requests/s | p50 ms | p99 ms | avg ms | max ms | CPU proxy | CPU echo | CPU wrk | CPU irq | CPU other | non-2xx | socket errors |"
+  echo "| target | requests/s | p50 ms | p99 ms | avg ms | max ms | CPU proxy | CPU echo | CPU wrk | CPU other processes | CPU unattributed | non-2xx | socket errors |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   for t in "${TARGETS[@]}"; do
-    echo "| $t | ${RPS[$t]} | ${P50[$t]} | ${P99[$t]} | ${AVG[$t]} | ${MAXL[$t]} | ${PCPU[$t]} | ${ECPU[$t]} | ${WCPU[$t]} | ${ICPU[$t]} | ${OCPU[$t]} | ${NON2XX[$t]} | ${SOCKERR[$t]} |"
+    echo "| $t | ${RPS[$t]} | ${P50[$t]} | ${P99[$t]} | ${AVG[$t]} | ${MAXL[$t]} | ${PCPU[$t]} | ${ECPU[$t]} | ${WCPU[$t]} | ${OCPU[$t]} | ${KCPU[$t]} | ${NON2XX[$t]} | ${SOCKERR[$t]} |"
   done
   echo
-  echo "CPU columns: cores used during the measured run (CPU seconds / wall seconds, from /proc); \"CPU irq\" is kernel irq/softirq time, charged to no process (on loopback, much of the TCP receive path); \"CPU other\" is every other process on the machine, so a value well above 0 means the run was disturbed. Load average at start: $LOADAVG_START; at the end of the measured runs: $LOADAVG_END."
+  echo "CPU columns: cores used during the measured run (CPU seconds / wall seconds, from /proc); \"CPU other processes\" is every other process on the machine, so a value well above 0 means the run was disturbed (the busiest are listed below); \"CPU unattributed\" is the rest of the machine's busy time, charged to no process (mostly the kernel's softirq network processing on loopback). Load average at start: $LOADAVG_START; at the end of the measured runs: $LOADAVG_END."
+  for t in "${TARGETS[@]}"; do
+    [[ "${OCPU[$t]}" != 0.00 ]] && echo "- other processes busiest during the $t run (CPU ticks of 1/${CLK_TCK}s): ${OTOP[$t]}"
+  done
   echo
   echo "- gateway/nginx throughput: **$RPS_RATIO** (target ≥ $TARGET_RPS_RATIO: $RPS_OK)"
   echo "- gateway/nginx p99: **$P99_RATIO** (target ≤ $TARGET_P99_RATIO: $P99_OK)"

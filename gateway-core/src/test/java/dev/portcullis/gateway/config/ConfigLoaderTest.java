@@ -102,8 +102,8 @@ class ConfigLoaderTest {
             "not an IP address"),
         Arguments.of("route not public and no policies", ROUTE.replace("    public: true\n", ""), 2, "routes[0]",
             "say 'public: true'"),
-        Arguments.of("unknown policy", ROUTE + "    policies: [ { rbac: { anyOf: [x] } } ]\n", 6,
-            "routes[0].policies[0]", "unknown policy"),
+        Arguments.of("unknown policy", ROUTE.replace("    public: true\n", "")
+            + "    policies: [ { rbac: { anyOf: [x] } } ]\n", 5, "routes[0].policies[0].rbac", "unknown policy 'rbac'"),
         Arguments.of("bad regex", ROUTE.replace("pathPrefix: /app", "pathRegex: \"/a(\""), 3,
             "routes[0].match.pathRegex", "not a valid regular expression"),
         Arguments.of("prefix without slash", ROUTE.replace("/app", "app"), 3, "routes[0].match.pathPrefix",
