@@ -349,15 +349,15 @@ machine_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8; exit}' /proc/st
 # "pid ticks comm" for every process; the other processes' CPU is the difference of two of these.
 procs_snapshot() {
   cat /proc/[0-9]*/stat 2>/dev/null \
-    | sed -nE 's/^([0-9]+) \((.*)\) (.*)$/\1 \3 \2/p' \
-    | awk '{comm = $0; sub(/^([^ ]+ ){51}/, "", comm); print $1, $13 + $14, comm}'
+    | sed -nE 's/^([0-9]+) \((.*)\) (.*)$/\1\t\2\t\3/p' \
+    | awk -F'\t' '{split($3, f, " "); gsub(/ /, "_", $2); print $1, f[12] + f[13], $2}'
 }
 other_procs() { # snapshot0 snapshot1 "excluded pids" -> "ticks<TAB>top three as comm:ticks"
   awk -v ex=" $3 " '
     FNR == NR { before[$1] = $2; next }
     index(ex, " " $1 " ") == 0 {
       d = $2 - ($1 in before ? before[$1] : 0)
-      if (d > 0) { total += d; c = $3; for (i = 4; i <= NF; i++) c = c " " $i; byname[c] += d }
+      if (d > 0) { total += d; byname[$3] += d }
     }
     END {
       n = 0; top = ""
@@ -557,7 +557,9 @@ MD="$RUN_DIR/results.md"
   echo
   echo "CPU columns: cores used during the measured run (CPU seconds / wall seconds, from /proc); \"CPU other processes\" is every other process on the machine, so a value well above 0 means the run was disturbed (the busiest are listed below); \"CPU unattributed\" is the rest of the machine's busy time, charged to no process (mostly the kernel's softirq network processing on loopback). Load average at start: $LOADAVG_START; at the end of the measured runs: $LOADAVG_END."
   for t in "${TARGETS[@]}"; do
-    [[ "${OCPU[$t]}" != 0.00 ]] && echo "- other processes busiest during the $t run (CPU ticks of 1/${CLK_TCK}s): ${OTOP[$t]}"
+    if [[ "${OCPU[$t]}" != 0.00 ]]; then
+      echo "- other processes busiest during the $t run (CPU ticks of 1/${CLK_TCK}s): ${OTOP[$t]}"
+    fi
   done
   echo
   echo "- gateway/nginx throughput: **$RPS_RATIO** (target ≥ $TARGET_RPS_RATIO: $RPS_OK)"

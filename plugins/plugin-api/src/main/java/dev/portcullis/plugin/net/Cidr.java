@@ -28,7 +28,9 @@ public final class Cidr {
     if (address == null) {
       throw new IllegalArgumentException("'" + text + "' is not an IP address or CIDR network");
     }
-    int max = address.length * 8;
+    // an IPv4-mapped IPv6 network (::ffff:a.b.c.d/n) is kept as the IPv4 network it maps
+    boolean mapped = address.length == 4 && addressPart.indexOf(':') >= 0;
+    int max = mapped ? 128 : address.length * 8;
     int prefix = max;
     if (slash >= 0) {
       try {
@@ -39,6 +41,12 @@ public final class Cidr {
       if (prefix < 0 || prefix > max) {
         throw new IllegalArgumentException("'" + text + "' has prefix length " + prefix + ", allowed 0.." + max);
       }
+    }
+    if (mapped) {
+      if (prefix < 96) {
+        throw new IllegalArgumentException("'" + text + "' is an IPv4-mapped network; its prefix must be 96..128");
+      }
+      prefix -= 96;
     }
     byte[] masked = mask(address, prefix);
     if (!Arrays.equals(masked, address)) {

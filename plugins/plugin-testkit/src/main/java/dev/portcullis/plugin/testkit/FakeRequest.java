@@ -1,0 +1,177 @@
+package dev.portcullis.plugin.testkit;
+
+import dev.portcullis.plugin.AttributeKey;
+import dev.portcullis.plugin.Identity;
+import dev.portcullis.plugin.PolicyContext;
+import dev.portcullis.plugin.RequestView;
+import io.vertx.core.Future;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * A {@link PolicyContext} for unit tests, built fluently: {@code FakeRequest.get("/x").from("10.0.0.1")}.
+ * No sockets, no event loop: {@link #executeBlocking} runs the work at once on the calling thread.
+ * Headers the policy adds upstream can be read back with {@link #upstreamHeaders()}.
+ */
+public final class FakeRequest implements PolicyContext, RequestView {
+
+  private String method = "GET";
+  private String path = "/";
+  private String query;
+  private String host = "localhost";
+  private final Map<String, List<String>> headers = new LinkedHashMap<>();
+  private String clientAddress = "127.0.0.1";
+  private Identity identity;
+  private String routeId = "test-route";
+  private Clock clock = Clock.systemUTC();
+  private final Map<AttributeKey<?>, Object> attributes = new HashMap<>();
+  private final Map<String, String> upstreamHeaders = new LinkedHashMap<>();
+
+  public static FakeRequest get(String path) {
+    return new FakeRequest().method("GET").path(path);
+  }
+
+  public static FakeRequest request(String method, String path) {
+    return new FakeRequest().method(method).path(path);
+  }
+
+  public FakeRequest method(String method) {
+    this.method = method.toUpperCase(Locale.ROOT);
+    return this;
+  }
+
+  /** The path as the core would pass it: already normalised. */
+  public FakeRequest path(String path) {
+    this.path = path;
+    return this;
+  }
+
+  public FakeRequest query(String query) {
+    this.query = query;
+    return this;
+  }
+
+  public FakeRequest host(String host) {
+    this.host = host.toLowerCase(Locale.ROOT);
+    return this;
+  }
+
+  public FakeRequest header(String name, String value) {
+    headers.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(value);
+    return this;
+  }
+
+  /** The client address as the core resolved it (trusted proxies already applied). */
+  public FakeRequest from(String clientAddress) {
+    this.clientAddress = clientAddress;
+    return this;
+  }
+
+  public FakeRequest identity(Identity identity) {
+    this.identity = identity;
+    return this;
+  }
+
+  public FakeRequest route(String routeId) {
+    this.routeId = routeId;
+    return this;
+  }
+
+  public FakeRequest clock(Clock clock) {
+    this.clock = clock;
+    return this;
+  }
+
+  /** Headers the policy set for the upstream. */
+  public Map<String, String> upstreamHeaders() {
+    return Map.copyOf(upstreamHeaders);
+  }
+
+  @Override
+  public RequestView request() {
+    return this;
+  }
+
+  @Override
+  public String method() {
+    return method;
+  }
+
+  @Override
+  public String path() {
+    return path;
+  }
+
+  @Override
+  public String query() {
+    return query;
+  }
+
+  @Override
+  public String host() {
+    return host;
+  }
+
+  @Override
+  public String header(String name) {
+    List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
+    return values == null || values.isEmpty() ? null : values.get(0);
+  }
+
+  @Override
+  public List<String> headers(String name) {
+    return List.copyOf(headers.getOrDefault(name.toLowerCase(Locale.ROOT), List.of()));
+  }
+
+  @Override
+  public String clientAddress() {
+    return clientAddress;
+  }
+
+  @Override
+  public Optional<Identity> identity() {
+    return Optional.ofNullable(identity);
+  }
+
+  @Override
+  public String routeId() {
+    return routeId;
+  }
+
+  @Override
+  public Clock clock() {
+    return clock;
+  }
+
+  @Override
+  public <T> T attribute(AttributeKey<T> key) {
+    return key.cast(attributes.get(key));
+  }
+
+  @Override
+  public <T> void attribute(AttributeKey<T> key, T value) {
+    attributes.put(key, value);
+  }
+
+  @Override
+  public void addUpstreamHeader(String name, String value) {
+    upstreamHeaders.put(name, value);
+  }
+
+  @Override
+  public <T> Future<T> executeBlocking(Callable<T> work) {
+    try {
+      return Future.succeededFuture(work.call());
+    } catch (Exception e) {
+      return Future.failedFuture(e);
+    }
+  }
+}
