@@ -324,7 +324,7 @@ to_ms() { # wrk value with unit -> milliseconds
     printf "%.3f", n }'
 }
 
-declare -A RPS P50 P99 AVG MAXL REQS NON2XX SOCKERR PCPU ECPU WCPU OCPU KCPU OTOP
+declare -A RPS P50 P99 AVG MAXL REQS NON2XX SOCKERR PCPU ECPU WCPU OCPU KCPU OTOP SEGS CPUREQ
 run_wrk() { # target label duration_s: output in $RUN_DIR/wrk/<target>.<label>.txt
   local t="$1" label="$2" d="$3" out="$RUN_DIR/wrk/$1.$2.txt"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${d}s" --latency "${URL[$t]}" >"$out" 2>&1 \
@@ -346,6 +346,9 @@ parse_wrk() { # target file
 # CPU accounting for a measured run, in clock ticks: the whole machine (busy time from /proc/stat),
 # the finished children of this shell (that is wrk), and the proxy and echo processes.
 machine_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8; exit}' /proc/stat; }
+# TCP segments sent on the machine so far (all loopback traffic counts twice: sent and received
+# are the same segments, counted once here as sent).
+tcp_out_segs() { awk '$1 == "Tcp:" { if (!h) { for (i = 2; i <= NF; i++) if ($i == "OutSegs") c = i; h = 1 } else { print $c; exit } }' /proc/net/snmp; }
 # "pid ticks comm" for every process; the other processes' CPU is the difference of two of these.
 procs_snapshot() {
   cat /proc/[0-9]*/stat 2>/dev/null \
@@ -381,9 +384,9 @@ for t in "${TARGETS[@]}"; do
   ep="$(pid_of echo)"
   p0=0; [[ -n "$pp" ]] && p0="$(cpu_ticks "$pp")"
   e0="$(cpu_ticks "$ep")"; w0="$(reaped_children)"; procs_snapshot >"$RUN_DIR/procs0"
-  m0="$(machine_busy)"; n0="$(date +%s%N)"
+  s0="$(tcp_out_segs)"; m0="$(machine_busy)"; n0="$(date +%s%N)"
   run_wrk "$t" measured "$DURATION_S"
-  n1="$(date +%s%N)"; m1="$(machine_busy)"; procs_snapshot >"$RUN_DIR/procs1"
+  n1="$(date +%s%N)"; m1="$(machine_busy)"; s1="$(tcp_out_segs)"; procs_snapshot >"$RUN_DIR/procs1"
   w1="$(reaped_children)"; e1="$(cpu_ticks "$ep")"
   p1=0; [[ -n "$pp" ]] && p1="$(cpu_ticks "$pp")"
   parse_wrk "$t" "$RUN_DIR/wrk/$t.measured.txt"
@@ -396,8 +399,13 @@ for t in "${TARGETS[@]}"; do
   IFS=$'\t' read -r o_ticks o_top < <(other_procs "$RUN_DIR/procs0" "$RUN_DIR/procs1" "$ours")
   OCPU[$t]="$(cores 0 "${o_ticks:-0}" "$ns")"
   OTOP[$t]="${o_top:-none}"
+  SEGS[$t]="$(awk -v a="$s0" -v b="$s1" -v r="${REQS[$t]}" 'BEGIN { if (r + 0 > 0) printf "%.1f", (b - a) / r; else print "-" }')"
+  # CPU microseconds per request spent in the proxy.
+  if [[ -n "$pp" ]]; then
+    CPUREQ[$t]="$(awk -v a="$p0" -v b="$p1" -v hz="$CLK_TCK" -v r="${REQS[$t]}" 'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / r }')"
+  else CPUREQ[$t]="-"; fi
   KCPU[$t]="$(cores "$(( m0 + p1 + e1 + w1 + ${o_ticks:-0} ))" "$(( m1 + p0 + e0 + w0 ))" "$ns")"
-  log "$t: ${RPS[$t]} req/s, p50 ${P50[$t]} ms, p99 ${P99[$t]} ms, non-2xx ${NON2XX[$t]}, socket errors: ${SOCKERR[$t]}; CPU cores: proxy ${PCPU[$t]}, echo ${ECPU[$t]}, wrk ${WCPU[$t]}, other processes ${OCPU[$t]} (${OTOP[$t]}), unattributed ${KCPU[$t]}"
+  log "$t: ${RPS[$t]} req/s, p50 ${P50[$t]} ms, p99 ${P99[$t]} ms, non-2xx ${NON2XX[$t]}, socket errors: ${SOCKERR[$t]}; CPU cores: proxy ${PCPU[$t]}, echo ${ECPU[$t]}, wrk ${WCPU[$t]}, other processes ${OCPU[$t]} (${OTOP[$t]}), unattributed ${KCPU[$t]}; proxy CPU ${CPUREQ[$t]} µs/request; ${SEGS[$t]} TCP segments/request"
 done
 LOADAVG_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -520,12 +528,12 @@ GW_WARN="$(grep -c '"level":"WARN"' "$GW_LOG" 2>/dev/null || true)"
 GW_ERROR="$(grep -c '"level":"ERROR"' "$GW_LOG" 2>/dev/null || true)"
 NGX_ERR="$(grep -vc '^\s*$' "$NGX/logs/error.log" 2>/dev/null || true)"
 
-printf '\n%-9s %10s %9s %9s %9s %9s %6s %6s %6s %6s %6s %s\n' target "req/s" "p50 ms" "p99 ms" "avg ms" "max ms" proxy echo wrk other kernel "non-2xx / socket errors"
+printf '\n%-9s %10s %9s %9s %9s %9s %6s %6s %6s %6s %6s %7s %6s %s\n' target "req/s" "p50 ms" "p99 ms" "avg ms" "max ms" proxy echo wrk other kernel "us/req" "seg/rq" "non-2xx / socket errors"
 for t in "${TARGETS[@]}"; do
-  printf '%-9s %10s %9s %9s %9s %9s %6s %6s %6s %6s %6s %s / %s\n' "$t" "${RPS[$t]}" "${P50[$t]}" "${P99[$t]}" \
-    "${AVG[$t]}" "${MAXL[$t]}" "${PCPU[$t]}" "${ECPU[$t]}" "${WCPU[$t]}" "${OCPU[$t]}" "${KCPU[$t]}" "${NON2XX[$t]}" "${SOCKERR[$t]}"
+  printf '%-9s %10s %9s %9s %9s %9s %6s %6s %6s %6s %6s %7s %6s %s / %s\n' "$t" "${RPS[$t]}" "${P50[$t]}" "${P99[$t]}" \
+    "${AVG[$t]}" "${MAXL[$t]}" "${PCPU[$t]}" "${ECPU[$t]}" "${WCPU[$t]}" "${OCPU[$t]}" "${KCPU[$t]}" "${CPUREQ[$t]}" "${SEGS[$t]}" "${NON2XX[$t]}" "${SOCKERR[$t]}"
 done
-printf '(proxy/echo/wrk/other/kernel: CPU cores used during the measured run; other = every other process;\n kernel = machine busy time charged to no process, mostly softirq network processing)\n'
+printf '(proxy/echo/wrk/other/kernel: CPU cores used during the measured run; other = every other process;\n kernel = machine busy time charged to no process, mostly softirq network processing;\n us/req = proxy CPU microseconds per request; seg/rq = TCP segments sent on the machine per request)\n'
 printf '\ngateway/nginx throughput: %s (target >= %s: %s)\n' "$RPS_RATIO" "$TARGET_RPS_RATIO" "$RPS_OK"
 printf 'gateway/nginx p99:        %s (target <= %s: %s)\n' "$P99_RATIO" "$TARGET_P99_RATIO" "$P99_OK"
 printf 'gateway log: %s WARN, %s ERROR lines; nginx error.log: %s lines\n\n' "${GW_WARN:-0}" "${GW_ERROR:-0}" "${NGX_ERR:-0}"
@@ -549,13 +557,13 @@ MD="$RUN_DIR/results.md"
   echo "- load: \`wrk -t$THREADS -c$CONNECTIONS -d${DURATION_S}s --latency\` after a ${WARMUP_S}s warm-up, GET \`$BENCH_PATH\`, keep-alive, all on 127.0.0.1 (wrk, proxies and echo share the same CPUs)"
   while IFS= read -r line; do echo "- $line"; done <"$RUN_DIR/wrk/samples.txt"
   echo
-  echo "| target | requests/s | p50 ms | p99 ms | avg ms | max ms | CPU proxy | CPU echo | CPU wrk | CPU other processes | CPU unattributed | non-2xx | socket errors |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  echo "| target | requests/s | p50 ms | p99 ms | avg ms | max ms | CPU proxy | CPU echo | CPU wrk | CPU other processes | CPU unattributed | proxy CPU µs/request | TCP segments/request | non-2xx | socket errors |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   for t in "${TARGETS[@]}"; do
-    echo "| $t | ${RPS[$t]} | ${P50[$t]} | ${P99[$t]} | ${AVG[$t]} | ${MAXL[$t]} | ${PCPU[$t]} | ${ECPU[$t]} | ${WCPU[$t]} | ${OCPU[$t]} | ${KCPU[$t]} | ${NON2XX[$t]} | ${SOCKERR[$t]} |"
+    echo "| $t | ${RPS[$t]} | ${P50[$t]} | ${P99[$t]} | ${AVG[$t]} | ${MAXL[$t]} | ${PCPU[$t]} | ${ECPU[$t]} | ${WCPU[$t]} | ${OCPU[$t]} | ${KCPU[$t]} | ${CPUREQ[$t]} | ${SEGS[$t]} | ${NON2XX[$t]} | ${SOCKERR[$t]} |"
   done
   echo
-  echo "CPU columns: cores used during the measured run (CPU seconds / wall seconds, from /proc); \"CPU other processes\" is every other process on the machine, so a value well above 0 means the run was disturbed (the busiest are listed below); \"CPU unattributed\" is the rest of the machine's busy time, charged to no process (mostly the kernel's softirq network processing on loopback). Load average at start: $LOADAVG_START; at the end of the measured runs: $LOADAVG_END."
+  echo "CPU columns: cores used during the measured run (CPU seconds / wall seconds, from /proc); \"CPU other processes\" is every other process on the machine, so a value well above 0 means the run was disturbed (the busiest are listed below); \"CPU unattributed\" is the rest of the machine's busy time, charged to no process (mostly the kernel's softirq network processing on loopback). \"TCP segments/request\": segments sent on the whole machine during the run (from /proc/net/snmp) divided by the requests wrk completed. Load average at start: $LOADAVG_START; at the end of the measured runs: $LOADAVG_END."
   for t in "${TARGETS[@]}"; do
     if [[ "${OCPU[$t]}" != 0.00 ]]; then
       echo "- other processes busiest during the $t run (CPU ticks of 1/${CLK_TCK}s): ${OTOP[$t]}"

@@ -84,6 +84,10 @@ public final class Main {
       } catch (Exception e) {
         LOG.warn("Shutdown did not complete cleanly: {}", e.toString());
       }
+      // the log is written by a background thread: flush it before the JVM goes
+      if (LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logback) {
+        logback.stop();
+      }
     }, "portcullis-shutdown"));
     try {
       Signal.handle(new Signal("HUP"), signal -> {

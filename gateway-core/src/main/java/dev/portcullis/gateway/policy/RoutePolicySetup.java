@@ -11,7 +11,7 @@ import java.util.Optional;
 public record RoutePolicySetup(String routeId, Map<String, List<Cidr>> networks) implements PolicySetup {
 
   public RoutePolicySetup {
-    networks = Map.copyOf(networks);
+    networks = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(networks)); // sorted: stable messages
   }
 
   @Override
