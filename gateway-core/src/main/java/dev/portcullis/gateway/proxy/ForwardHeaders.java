@@ -1,7 +1,9 @@
 package dev.portcullis.gateway.proxy;
 
+import dev.portcullis.gateway.pipeline.Exchange;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 
 import java.util.HashSet;
 import java.util.Locale;
@@ -28,6 +30,24 @@ public final class ForwardHeaders {
 
   /** The facts about the request that the rebuilt headers carry. */
   public record Origin(String peer, boolean peerTrusted, String host, String requestId, String traceparent) {
+  }
+
+  /** Request headers for the upstream of an exchange, including those its policies added. */
+  public static MultiMap forExchange(Exchange exchange) {
+    HttpServerRequest request = exchange.request();
+    MultiMap headers = toUpstream(request.headers(), new Origin(request.remoteAddress().hostAddress(),
+        exchange.peerTrusted(), request.authority().toString(), exchange.requestId(), exchange.traceparent()));
+    if (exchange.upstreamHeaders() != null) {
+      headers.setAll(exchange.upstreamHeaders());
+    }
+    return headers;
+  }
+
+  /** The request target for the upstream: the rewritten canonical path and the untouched query. */
+  public static String upstreamUri(Exchange exchange) {
+    String path = exchange.route().upstreamPath(exchange.path());
+    String query = exchange.request().query();
+    return query == null ? path : path + "?" + query;
   }
 
   /** Request headers for the upstream. */

@@ -32,14 +32,10 @@ public final class Forwarder {
     this.observer = observer;
   }
 
+  /** Forwards a request whose upstream breaker has already granted a permission. */
   public void forward(Exchange exchange) {
     RouteTable.CompiledRoute route = exchange.route();
     Upstream upstream = route.upstream();
-    if (!upstream.breaker().tryAcquirePermission()) {
-      exchange.reject(Problem.unavailable("UPSTREAM_CIRCUIT_OPEN",
-          "the upstream is failing; requests are paused for a moment"));
-      return;
-    }
     HttpServerRequest request = exchange.request();
     UpstreamTarget target = upstream.choose();
     RequestOptions options = new RequestOptions()
@@ -48,14 +44,10 @@ public final class Forwarder {
         .setHost(target.authority().host())
         .setPort(target.authority().port())
         .setSsl(target.ssl())
-        .setURI(upstreamUri(exchange))
+        .setURI(ForwardHeaders.upstreamUri(exchange))
         .setConnectTimeout(upstream.config().timeouts().connect().toMillis())
         .setIdleTimeout(upstream.config().timeouts().idle().toMillis())
-        .setHeaders(ForwardHeaders.toUpstream(request.headers(), new ForwardHeaders.Origin(
-            request.remoteAddress().hostAddress(), exchange.peerTrusted(), request.authority().toString(), exchange.requestId(), exchange.traceparent())));
-    if (exchange.upstreamHeaders() != null) {
-      options.getHeaders().setAll(exchange.upstreamHeaders());
-    }
+        .setHeaders(ForwardHeaders.forExchange(exchange));
     long start = System.nanoTime();
     upstream.client().request(options).onComplete(ar -> {
       if (ar.failed()) {
@@ -163,12 +155,6 @@ public final class Forwarder {
     }
     upstream.failed(target, elapsed, cause);
     exchange.reject(UpstreamFailure.problem(cause));
-  }
-
-  private static String upstreamUri(Exchange exchange) {
-    String path = exchange.route().upstreamPath(exchange.path());
-    String query = exchange.request().query();
-    return query == null ? path : path + "?" + query;
   }
 
   private static boolean hasResponseBody(Exchange exchange, HttpClientResponse response) {

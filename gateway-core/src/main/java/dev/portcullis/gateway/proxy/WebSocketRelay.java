@@ -2,7 +2,6 @@ package dev.portcullis.gateway.proxy;
 
 import dev.portcullis.gateway.observe.RequestObserver;
 import dev.portcullis.gateway.pipeline.Exchange;
-import dev.portcullis.gateway.pipeline.Problem;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
@@ -36,30 +35,19 @@ public final class WebSocketRelay {
     return request.version() != HttpVersion.HTTP_2 && request.canUpgradeToWebSocket();
   }
 
+  /** Relays an upgrade whose upstream breaker has already granted a permission. */
   public void relay(Exchange exchange) {
     Upstream upstream = exchange.route().upstream();
-    if (!upstream.breaker().tryAcquirePermission()) {
-      exchange.reject(Problem.unavailable("UPSTREAM_CIRCUIT_OPEN",
-          "the upstream is failing; requests are paused for a moment"));
-      return;
-    }
     HttpServerRequest request = exchange.request();
     UpstreamTarget target = upstream.choose();
-    MultiMap headers = ForwardHeaders.toUpstream(request.headers(), new ForwardHeaders.Origin(
-        request.remoteAddress().hostAddress(), exchange.peerTrusted(), request.authority().toString(),
-        exchange.requestId(), exchange.traceparent()));
+    MultiMap headers = ForwardHeaders.forExchange(exchange);
     HANDSHAKE_HEADERS.forEach(headers::remove);
-    if (exchange.upstreamHeaders() != null) {
-      headers.setAll(exchange.upstreamHeaders());
-    }
-    String query = request.query();
-    String path = exchange.route().upstreamPath(exchange.path());
     WebSocketConnectOptions options = new WebSocketConnectOptions()
         .setServer(target.address())
         .setHost(target.authority().host())
         .setPort(target.authority().port())
         .setSsl(target.ssl())
-        .setURI(query == null ? path : path + "?" + query)
+        .setURI(ForwardHeaders.upstreamUri(exchange))
         .setConnectTimeout(upstream.config().timeouts().connect().toMillis())
         .setHeaders(headers);
     String protocols = request.getHeader("Sec-WebSocket-Protocol");
