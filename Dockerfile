@@ -26,8 +26,8 @@ RUN --mount=type=cache,target=/root/.m2 mvn -B -DskipTests package
 # ---- runtime stage ------------------------------------------------------------------------------
 FROM eclipse-temurin:17-jre
 
-RUN groupadd --system --gid 10001 portcullis \
- && useradd --system --uid 10001 --gid portcullis --home-dir /var/lib/portcullis --no-create-home \
+RUN groupadd --gid 10001 portcullis \
+ && useradd --uid 10001 --gid portcullis --home-dir /var/lib/portcullis --no-create-home \
       --shell /usr/sbin/nologin portcullis \
  && mkdir -p /etc/portcullis /var/lib/portcullis \
  && chown portcullis:portcullis /var/lib/portcullis
@@ -41,6 +41,7 @@ ENV PORTCULLIS_CONFIG=/etc/portcullis/gateway.yaml
 VOLUME ["/etc/portcullis", "/var/lib/portcullis"]
 
 # 8443: public HTTPS listener; 9443: admin listener (/healthz, /readyz, /metrics over HTTPS).
+# These are the defaults; a gateway.yaml that picks other ports needs other -p mappings.
 EXPOSE 8443 9443
 
 # No HEALTHCHECK: the JRE image has neither curl nor wget, and the admin endpoints are HTTPS only,

@@ -120,6 +120,8 @@ cleanup() {
     wait "$pid" 2>/dev/null
     log "stopped $name (pid $pid)"
   done
+  # The private copies of the build are only needed while the processes run.
+  if [[ -n "${RUN_DIR:-}" && -d "$RUN_DIR" ]]; then rm -rf -- "$RUN_DIR/portcullis" "$RUN_DIR/echo.jar"; fi
   exit "$rc"
 }
 trap cleanup EXIT
@@ -467,11 +469,12 @@ if [[ "$PROFILE" == always || ( "$PROFILE" == auto && ( "$RPS_OK" == missed || "
         if (f ~ /^(java|jdk|sun)\./) return "JDK other"
         return "other"
       }
-      /stackTrace = \[/ { inst = 1; first = 1; delete seen; n++; next }
-      inst && /^[[:space:]]*\]/ { inst = 0; next }
+      /stackTrace = \[/ { inst = 1; first = 1; own = ""; delete seen; n++; next }
+      inst && /^[[:space:]]*\]/ { inst = 0; if (own != "") ownc[own]++; next }
       inst && /^[[:space:]]*\.\.\./ { next }
       inst {
         f = $0; sub(/^[[:space:]]+/, "", f); sub(/[[:space:]]+line:.*$/, "", f)
+        if (own == "" && f ~ /^dev\.portcullis\./) own = f
         if (first) { top[f]++; self[area(f)]++; first = 0 }
         a = area(f); if (!(a in seen)) { seen[a] = 1; incl[a]++ }
       }
@@ -480,6 +483,7 @@ if [[ "$PROFILE" == always || ( "$PROFILE" == auto && ( "$RPS_OK" == missed || "
         for (f in top) printf "TOP\t%d\t%.1f\t%s\n", top[f], 100 * top[f] / n, f
         for (a in self) printf "SELF\t%d\t%.1f\t%s\n", self[a], 100 * self[a] / n, a
         for (a in incl) printf "INCL\t%d\t%.1f\t%s\n", incl[a], 100 * incl[a] / n, a
+        for (f in ownc) printf "OWN\t%d\t%.1f\t%s\n", ownc[f], 100 * ownc[f] / n, f
       }' "$RUN_DIR/jfr-samples.txt" >"$RUN_DIR/jfr-analysis.tsv"
     samples="$(awk '/^samples/ {print $2}' "$RUN_DIR/jfr-analysis.tsv")"
     PROFILE_MD="$(
@@ -508,6 +512,13 @@ if [[ "$PROFILE" == always || ( "$PROFILE" == auto && ( "$RPS_OK" == missed || "
       echo "| samples | % | frame |"
       echo "|---:|---:|---|"
       awk -F'\t' '$1=="TOP" {print}' "$RUN_DIR/jfr-analysis.tsv" | sort -t$'\t' -k2,2nr | head -25 \
+        | awk -F'\t' '{printf "| %s | %s | `%s` |\n", $2, $3, $4}'
+      echo
+      echo "Samples by the innermost Portcullis frame on the stack (the gateway code the work was done for; top 10):"
+      echo
+      echo "| samples | % | frame |"
+      echo "|---:|---:|---|"
+      awk -F'\t' '$1=="OWN" {print}' "$RUN_DIR/jfr-analysis.tsv" | sort -t$'\t' -k2,2nr | head -10 \
         | awk -F'\t' '{printf "| %s | %s | `%s` |\n", $2, $3, $4}'
       echo
       echo "Top 5 frames of the native-method samples:"
