@@ -7,6 +7,7 @@
 # Environment (all optional):
 #   DURATION=20s     measured run per target        WARMUP=5s     warm-up run per target
 #   CONNECTIONS=64   wrk -c                         THREADS=2     wrk -t
+#   GATEWAY_WARMUP=15s  extra JIT warm-up of each gateway route before any measurement
 #   PROFILE=auto     auto: when the gateway misses the target, profile one more measured gateway
 #                    run with JFR; always / never
 #   BENCH_PATH=/bench  request path
@@ -21,6 +22,7 @@ ECHO_JAR="$ROOT/sample-backends/target/portcullis-sample-backends-0.1.0-SNAPSHOT
 
 DURATION="${DURATION:-20s}"
 WARMUP="${WARMUP:-5s}"
+GATEWAY_WARMUP="${GATEWAY_WARMUP:-15s}"
 CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
 PROFILE="${PROFILE:-auto}"
@@ -40,6 +42,7 @@ seconds_of() { # "20s" or "20" -> 20
 }
 DURATION_S="$(seconds_of "$DURATION")"
 WARMUP_S="$(seconds_of "$WARMUP")"
+GATEWAY_WARMUP_S="$(seconds_of "$GATEWAY_WARMUP")"
 [[ "$CONNECTIONS" =~ ^[1-9][0-9]*$ ]] || die "CONNECTIONS must be a positive integer"
 [[ "$THREADS" =~ ^[1-9][0-9]*$ ]] || die "THREADS must be a positive integer"
 (( CONNECTIONS >= THREADS )) || die "CONNECTIONS must be at least THREADS"
@@ -270,7 +273,17 @@ listeners:
 limits:
   drainTimeout: 2s                  # so that the bench stops quickly
 
+networks:
+  loopback: [ 127.0.0.0/8 ]
+
 routes:
+  # The same upstream behind the ip-allowlist policy: what the policy chain costs.
+  - id: bench-allowlist
+    match: { pathPrefix: /allowlisted }
+    rewrite: { stripPrefix: true }
+    upstream: { targets: [ "http://127.0.0.1:$ECHO_PORT" ] }
+    policies:
+      - ip-allowlist: { allow: [ loopback ] }
   - id: bench
     match: { pathPrefix: / }
     upstream: { targets: [ "http://127.0.0.1:$ECHO_PORT" ] }
@@ -289,10 +302,11 @@ declare -A URL=(
   [direct]="http://127.0.0.1:$ECHO_PORT$BENCH_PATH"
   [nginx]="https://127.0.0.1:$NGINX_PORT$BENCH_PATH"
   [gateway]="https://127.0.0.1:$GW_PORT$BENCH_PATH"
+  [gateway+ipallow]="https://127.0.0.1:$GW_PORT/allowlisted$BENCH_PATH"
 )
 # Processes whose CPU time is attributed to each target during its measured run.
-declare -A PROXY_PROC=([direct]="" [nginx]=nginx [gateway]=gateway)
-TARGETS=(direct nginx gateway)
+declare -A PROXY_PROC=([direct]="" [nginx]=nginx [gateway]=gateway [gateway+ipallow]=gateway)
+TARGETS=(direct nginx gateway gateway+ipallow)
 
 # Facts about one request per target: status, response size, TLS protocol and cipher.
 for t in "${TARGETS[@]}"; do
@@ -379,6 +393,12 @@ cores() { # ticks0 ticks1 nanoseconds
   awk -v a="$1" -v b="$2" -v hz="$CLK_TCK" -v ns="$3" 'BEGIN { printf "%.2f", (b - a) / hz / (ns / 1e9) }'
 }
 
+# The JIT needs more than a short warm-up: run both gateway routes for GATEWAY_WARMUP first, so
+# that the first gateway target is not measured half-compiled.
+log "gateway: JIT warm-up ${GATEWAY_WARMUP_S}s over both gateway routes"
+run_wrk gateway jit-warmup "$GATEWAY_WARMUP_S"
+run_wrk gateway+ipallow jit-warmup "$GATEWAY_WARMUP_S"
+
 for t in "${TARGETS[@]}"; do
   log "$t: warm-up ${WARMUP_S}s, then measured ${DURATION_S}s (wrk -t$THREADS -c$CONNECTIONS) ${URL[$t]}"
   run_wrk "$t" warmup "$WARMUP_S"
@@ -414,6 +434,9 @@ LOADAVG_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
 RPS_RATIO="$(ratio "${RPS[gateway]}" "${RPS[nginx]}")"
 P99_RATIO="$(ratio "${P99[gateway]}" "${P99[nginx]}")"
+# What the ip-allowlist chain costs, gateway with policy over gateway without (same process, same run).
+POLICY_RATIO="$(ratio "${RPS[gateway+ipallow]}" "${RPS[gateway]}")"
+POLICY_OK="$(awk -v r="$POLICY_RATIO" 'BEGIN { print (r != "n/a" && r + 0 >= 0.95) ? "met" : "missed" }')"
 RPS_OK="$(awk -v r="$RPS_RATIO" -v t="$TARGET_RPS_RATIO" 'BEGIN { print (r != "n/a" && r + 0 >= t) ? "met" : "missed" }')"
 P99_OK="$(awk -v r="$P99_RATIO" -v t="$TARGET_P99_RATIO" 'BEGIN { print (r != "n/a" && r + 0 <= t) ? "met" : "missed" }')"
 
@@ -539,14 +562,15 @@ GW_WARN="$(grep -c '"level":"WARN"' "$GW_LOG" 2>/dev/null || true)"
 GW_ERROR="$(grep -c '"level":"ERROR"' "$GW_LOG" 2>/dev/null || true)"
 NGX_ERR="$(grep -vc '^\s*$' "$NGX/logs/error.log" 2>/dev/null || true)"
 
-printf '\n%-9s %10s %9s %9s %9s %9s %6s %6s %6s %6s %6s %7s %6s %s\n' target "req/s" "p50 ms" "p99 ms" "avg ms" "max ms" proxy echo wrk other kernel "us/req" "seg/rq" "non-2xx / socket errors"
+printf '\n%-16s %10s %9s %9s %9s %9s %6s %6s %6s %6s %6s %7s %6s %s\n' target "req/s" "p50 ms" "p99 ms" "avg ms" "max ms" proxy echo wrk other kernel "us/req" "seg/rq" "non-2xx / socket errors"
 for t in "${TARGETS[@]}"; do
-  printf '%-9s %10s %9s %9s %9s %9s %6s %6s %6s %6s %6s %7s %6s %s / %s\n' "$t" "${RPS[$t]}" "${P50[$t]}" "${P99[$t]}" \
+  printf '%-16s %10s %9s %9s %9s %9s %6s %6s %6s %6s %6s %7s %6s %s / %s\n' "$t" "${RPS[$t]}" "${P50[$t]}" "${P99[$t]}" \
     "${AVG[$t]}" "${MAXL[$t]}" "${PCPU[$t]}" "${ECPU[$t]}" "${WCPU[$t]}" "${OCPU[$t]}" "${KCPU[$t]}" "${CPUREQ[$t]}" "${SEGS[$t]}" "${NON2XX[$t]}" "${SOCKERR[$t]}"
 done
 printf '(proxy/echo/wrk/other/kernel: CPU cores used during the measured run; other = every other process;\n kernel = machine busy time charged to no process, mostly softirq network processing;\n us/req = proxy CPU microseconds per request; seg/rq = TCP segments sent on the machine per request)\n'
 printf '\ngateway/nginx throughput: %s (target >= %s: %s)\n' "$RPS_RATIO" "$TARGET_RPS_RATIO" "$RPS_OK"
 printf 'gateway/nginx p99:        %s (target <= %s: %s)\n' "$P99_RATIO" "$TARGET_P99_RATIO" "$P99_OK"
+printf 'gateway+ipallow/gateway throughput: %s (target >= 0.95, chain under 5%%: %s)\n' "$POLICY_RATIO" "$POLICY_OK"
 printf 'gateway log: %s WARN, %s ERROR lines; nginx error.log: %s lines\n\n' "${GW_WARN:-0}" "${GW_ERROR:-0}" "${NGX_ERR:-0}"
 
 # (wrk -v exits 1 after printing its version; none of these may stop the report.)
@@ -583,6 +607,7 @@ MD="$RUN_DIR/results.md"
   echo
   echo "- gateway/nginx throughput: **$RPS_RATIO** (target ≥ $TARGET_RPS_RATIO: $RPS_OK)"
   echo "- gateway/nginx p99: **$P99_RATIO** (target ≤ $TARGET_P99_RATIO: $P99_OK)"
+  echo "- gateway+ipallow/gateway throughput: **$POLICY_RATIO** (the ip-allowlist chain should cost under 5 %, i.e. ≥ 0.95: $POLICY_OK)"
   echo "- gateway log during the run: ${GW_WARN:-0} WARN, ${GW_ERROR:-0} ERROR lines; nginx error.log: ${NGX_ERR:-0} lines"
   if (( ${GW_WARN:-0} + ${GW_ERROR:-0} > 0 )); then
     echo "- distinct gateway WARN/ERROR lines (count × level, message, exception):"

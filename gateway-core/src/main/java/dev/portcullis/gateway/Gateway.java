@@ -12,6 +12,7 @@ import dev.portcullis.gateway.pipeline.RequestPipeline;
 import dev.portcullis.gateway.policy.PluginRegistry;
 import dev.portcullis.gateway.tls.CertificateFiles;
 import dev.portcullis.gateway.tls.CertificateReloader;
+import dev.portcullis.gateway.tls.TlsPolicy;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -82,7 +83,9 @@ public final class Gateway {
    * @param plugins the installed policy plugins; the same set validates every reloaded file
    */
   public static Future<Gateway> start(GatewayConfig config, Function<String, String> env, PluginRegistry plugins) {
-    Vertx vertx = Vertx.vertx(new VertxOptions());
+    Vertx vertx = Vertx.vertx(new VertxOptions()
+        .setEventLoopPoolSize(config.eventLoops())
+        .setPreferNativeTransport(true));
     Gateway gateway = new Gateway(vertx, config, env, plugins);
     return gateway.startAll().map(gateway).recover(err -> vertx.close().transform(v -> Future.failedFuture(err)));
   }
@@ -107,7 +110,7 @@ public final class Gateway {
         .compose(material -> {
           pipeline.set(new RequestPipeline(vertx, config, observer, metrics));
           // Port 0 (tests) would give each instance its own port, so it gets one instance.
-          int instances = pub.port() == 0 ? 1 : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+          int instances = pub.port() == 0 ? 1 : config.eventLoops();
           Future<String> publicStarted = vertx.deployVerticle(() -> {
             PublicListener listener = new PublicListener(pub, config.limits(), material.publicCert().options(),
                 pipeline, metrics.publicConnections());
@@ -123,6 +126,10 @@ public final class Gateway {
             health.component("listeners", true);
             metrics.configReload(true);
             health.reloadApplied(config.source().toString());
+            LOG.info("Network transport: {}; {} event loop(s)", vertx.isNativeTransportEnabled() ? "native (epoll)"
+                : "NIO", config.eventLoops());
+            LOG.info("TLS engine: {}", TlsPolicy.engine(pub.tls().engine()) instanceof io.vertx.core.net.OpenSSLEngineOptions
+                ? io.netty.handler.ssl.OpenSsl.versionString() + " (netty-tcnative)" : "JDK SSLEngine");
             LOG.info("Portcullis started: public https://{}:{}, admin https://{}:{}{}; {} route(s)",
                 pub.host(), publicPort(), adminConfig.host(), adminPort(),
                 redirect == null ? "" : ", redirect http://" + config.listeners().redirect().host() + ":"

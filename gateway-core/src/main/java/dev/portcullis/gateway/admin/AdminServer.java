@@ -40,7 +40,8 @@ public final class AdminServer {
     router.get("/metrics").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         .end(metrics.scrape()));
-    server = vertx.createHttpServer(TlsPolicy.apply(new HttpServerOptions(), keyCert, false))
+    server = vertx.createHttpServer(TlsPolicy.apply(new HttpServerOptions(), keyCert, false,
+            config.tls().engine()))
         .requestHandler(router);
     return server.listen(config.port(), config.host());
   }

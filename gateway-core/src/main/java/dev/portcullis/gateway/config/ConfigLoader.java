@@ -5,6 +5,7 @@ import dev.portcullis.gateway.policy.PluginRegistry;
 import dev.portcullis.gateway.policy.PolicyConfigBinder;
 import dev.portcullis.gateway.policy.PolicySpec;
 import dev.portcullis.gateway.policy.RoutePolicySetup;
+import dev.portcullis.gateway.tls.TlsPolicy;
 import dev.portcullis.plugin.ConfigErrors;
 import dev.portcullis.plugin.PolicyFactory;
 import dev.portcullis.plugin.net.Cidr;
@@ -120,6 +121,7 @@ public final class ConfigLoader {
 
     GatewayConfig gateway(ConfigNode root) {
       Path dataDir = path(root.string("dataDir", "data"));
+      int eventLoops = root.integer("eventLoops", Runtime.getRuntime().availableProcessors(), 1, 256);
       GatewayConfig.Listeners listeners = listeners(root.object("listeners", false), root);
       GatewayConfig.Limits limits = limits(root.object("limits", false));
       List<Cidr> trusted = cidrs(root, "trustedProxies");
@@ -141,7 +143,7 @@ public final class ConfigLoader {
         routes.add(route);
       }
       root.finish();
-      return new GatewayConfig(source, dataDir, listeners, limits, trusted, normalization, reload, networks,
+      return new GatewayConfig(source, dataDir, eventLoops, listeners, limits, trusted, normalization, reload, networks,
           List.copyOf(embedded), routes);
     }
 
@@ -152,7 +154,7 @@ public final class ConfigLoader {
       GatewayConfig.PublicListener publicListener;
       if (pub == null) {
         publicListener = new GatewayConfig.PublicListener("127.0.0.1", 8443,
-            new GatewayConfig.Tls(null, null, Duration.ofSeconds(10)),
+            new GatewayConfig.Tls(null, null, Duration.ofSeconds(10), TlsPolicy.Engine.AUTO),
             new GatewayConfig.Hsts(Duration.ofDays(365), true, false), true);
       } else {
         ConfigNode hsts = pub.object("hsts", false);
@@ -193,11 +195,19 @@ public final class ConfigLoader {
 
     private GatewayConfig.Tls tls(ConfigNode node) {
       if (node == null) {
-        return new GatewayConfig.Tls(null, null, Duration.ofSeconds(10));
+        return new GatewayConfig.Tls(null, null, Duration.ofSeconds(10), TlsPolicy.Engine.AUTO);
       }
       String cert = node.string("cert", null);
       String key = node.string("key", null);
       Duration interval = node.duration("reloadInterval", Duration.ofSeconds(10));
+      String engineName = node.string("engine", "auto");
+      TlsPolicy.Engine engine = TlsPolicy.Engine.AUTO;
+      switch (engineName) {
+        case "auto" -> engine = TlsPolicy.Engine.AUTO;
+        case "openssl" -> engine = TlsPolicy.Engine.OPENSSL;
+        case "jdk" -> engine = TlsPolicy.Engine.JDK;
+        default -> node.error("engine", "must be auto, openssl or jdk, got '" + engineName + "'");
+      }
       if ((cert == null) != (key == null)) {
         node.error(cert == null ? "cert" : "key", "cert and key go together: give both or neither "
             + "(neither generates a self-signed certificate)");
@@ -208,7 +218,7 @@ public final class ConfigLoader {
         node.error("reloadInterval", "must be positive");
       }
       node.finish();
-      return new GatewayConfig.Tls(certPath, keyPath, interval);
+      return new GatewayConfig.Tls(certPath, keyPath, interval, engine);
     }
 
     private Path existingFile(ConfigNode node, String key, String value) {

@@ -3,6 +3,7 @@ package dev.portcullis.gateway.config;
 import dev.portcullis.plugin.net.Cidr;
 import dev.portcullis.gateway.net.HostPattern;
 import dev.portcullis.gateway.policy.PolicySpec;
+import dev.portcullis.gateway.tls.TlsPolicy;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.util.regex.Pattern;
 public record GatewayConfig(
     Path source,
     Path dataDir,
+    int eventLoops,
     Listeners listeners,
     Limits limits,
     List<Cidr> trustedProxies,
@@ -36,7 +38,7 @@ public record GatewayConfig(
   }
 
   /** Certificate and key PEM files; both null means "generate a self-signed pair in the data directory". */
-  public record Tls(Path cert, Path key, Duration reloadInterval) {
+  public record Tls(Path cert, Path key, Duration reloadInterval, TlsPolicy.Engine engine) {
     public boolean selfSigned() {
       return cert == null;
     }

@@ -43,7 +43,8 @@ public final class PublicListener extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    HttpServerOptions options = TlsPolicy.apply(new HttpServerOptions(), keyCert, config.http2())
+    HttpServerOptions options = TlsPolicy.apply(new HttpServerOptions(), keyCert, config.http2(),
+        config.tls().engine())
         .setMaxInitialLineLength(limits.maxRequestLine())
         .setMaxHeaderSize(limits.maxHeaderSize())
         .setIdleTimeout((int) limits.idleTimeout().toSeconds())

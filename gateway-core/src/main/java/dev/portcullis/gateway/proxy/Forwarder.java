@@ -133,12 +133,36 @@ public final class Forwarder {
       response.setChunked(true);
     }
     exchange.outcome("FORWARDED");
-    response.send(upstreamResponse).onFailure(err -> {
+    relayBody(upstreamResponse, response);
+  }
+
+  /**
+   * Streams the upstream body to the client with backpressure. Written out rather than
+   * {@code response.send(upstreamResponse)}: that pipe keeps writing into a response whose client
+   * has gone, which Vert.x reports as an unhandled "response has already been written".
+   */
+  private static void relayBody(HttpClientResponse upstreamResponse, HttpServerResponse response) {
+    upstreamResponse.handler(chunk -> {
+      if (response.closed()) {
+        return;
+      }
+      response.write(chunk);
+      if (response.writeQueueFull()) {
+        upstreamResponse.pause();
+        response.drainHandler(v -> upstreamResponse.resume());
+      }
+    });
+    upstreamResponse.exceptionHandler(err -> {
       if (!response.ended() && !response.closed()) {
         response.reset();
       }
-      upstreamResponse.request().reset();
     });
+    upstreamResponse.endHandler(v -> {
+      if (!response.ended() && !response.closed()) {
+        response.end();
+      }
+    });
+    // a client that leaves resets the upstream request through Exchange.onClientGone
   }
 
   private static void fail(Exchange exchange, Upstream upstream, UpstreamTarget target, long start,

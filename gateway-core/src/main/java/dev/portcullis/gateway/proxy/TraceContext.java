@@ -55,10 +55,13 @@ public final class TraceContext {
   private static String randomHex(int bytes) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     char[] out = new char[bytes * 2];
-    for (int i = 0; i < bytes; i++) {
-      int b = random.nextInt(256);
-      out[2 * i] = HEX[b >> 4];
-      out[2 * i + 1] = HEX[b & 0xf];
+    long bits = 0;
+    for (int i = 0; i < out.length; i++) {
+      if ((i & 15) == 0) {
+        bits = random.nextLong(); // 16 hex digits per draw
+      }
+      out[i] = HEX[(int) (bits & 0xf)];
+      bits >>>= 4;
     }
     return new String(out);
   }

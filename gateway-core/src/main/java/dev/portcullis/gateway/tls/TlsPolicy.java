@@ -2,7 +2,10 @@ package dev.portcullis.gateway.tls;
 
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.JdkSSLEngineOptions;
 import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.OpenSSLEngineOptions;
+import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.net.ServerSSLOptions;
 
 import java.util.List;
@@ -10,8 +13,9 @@ import java.util.Set;
 
 /**
  * The one TLS policy of every listener: TLS 1.2 and 1.3 only, forward-secret AEAD cipher suites
- * only, ALPN offering h2 and http/1.1. Written out explicitly (not left to JDK defaults) so that a
- * JVM with a laxer {@code java.security} still refuses SSLv3, TLS 1.0, 1.1 and CBC suites.
+ * only, ALPN offering h2 and http/1.1. Written out explicitly (not left to library defaults) so
+ * that neither a laxer {@code java.security} nor the native engine's defaults let SSLv3, TLS 1.0,
+ * 1.1 or CBC suites in.
  */
 public final class TlsPolicy {
 
@@ -31,8 +35,32 @@ public final class TlsPolicy {
   private TlsPolicy() {
   }
 
+  /** Which TLS implementation serves the handshakes. */
+  public enum Engine { AUTO, OPENSSL, JDK }
+
+  /**
+   * The engine options for a listener: BoringSSL (netty-tcnative) when asked for or, with
+   * {@code AUTO}, when it loads on this platform; otherwise the JDK's SSLEngine.
+   */
+  public static SSLEngineOptions engine(Engine engine) {
+    boolean openSsl = switch (engine) {
+      case OPENSSL -> {
+        if (!OpenSSLEngineOptions.isAvailable()) {
+          throw new IllegalStateException("tls.engine is openssl but BoringSSL (netty-tcnative) does not load "
+              + "on this platform: " + io.netty.handler.ssl.OpenSsl.unavailabilityCause());
+        }
+        yield true;
+      }
+      case AUTO -> OpenSSLEngineOptions.isAvailable();
+      case JDK -> false;
+    };
+    return openSsl ? new OpenSSLEngineOptions() : new JdkSSLEngineOptions();
+  }
+
   /** Applies the policy and the key material to a server's options. */
-  public static HttpServerOptions apply(HttpServerOptions options, KeyCertOptions keyCert, boolean http2) {
+  public static HttpServerOptions apply(HttpServerOptions options, KeyCertOptions keyCert, boolean http2,
+      Engine engine) {
+    options.setSslEngineOptions(engine(engine));
     options.setSsl(true)
         .setKeyCertOptions(keyCert)
         .setEnabledSecureTransportProtocols(PROTOCOLS)
