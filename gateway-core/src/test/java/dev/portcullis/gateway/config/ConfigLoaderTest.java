@@ -94,6 +94,9 @@ class ConfigLoaderTest {
             "listeners.public.port", "must be a whole number"),
         Arguments.of("cert without key", "listeners: { public: { tls: { cert: /etc/hosts } } }\n" + ROUTE, 1,
             "listeners.public.tls.key", "cert and key go together"),
+        Arguments.of("bad tls engine", "listeners: { public: { tls: { engine: gnutls } } }\n" + ROUTE, 1,
+            "listeners.public.tls.engine", "must be auto, openssl or jdk, got 'gnutls'"),
+        Arguments.of("bad event loops", "eventLoops: 0\n" + ROUTE, 1, "eventLoops", "must be between 1 and 256"),
         Arguments.of("missing cert file", "listeners: { public: { tls: { cert: /nope.pem, key: /nope.key } } }\n"
             + ROUTE, 1, "listeners.public.tls.cert", "does not exist"),
         Arguments.of("bad cidr", "trustedProxies: [ 10.0.0.0/33 ]\n" + ROUTE, 1, "trustedProxies[0]",
