@@ -40,14 +40,11 @@ public final class Forwarder {
     UpstreamTarget target = upstream.choose();
     RequestOptions options = new RequestOptions()
         .setMethod(request.method())
-        .setServer(target.address())
-        .setHost(target.authority().host())
-        .setPort(target.authority().port())
-        .setSsl(target.ssl())
         .setURI(ForwardHeaders.upstreamUri(exchange))
         .setConnectTimeout(upstream.config().timeouts().connect().toMillis())
         .setIdleTimeout(upstream.config().timeouts().idle().toMillis())
         .setHeaders(ForwardHeaders.forExchange(exchange));
+    target.aim(options);
     long start = System.nanoTime();
     upstream.client().request(options).onComplete(ar -> {
       if (ar.failed()) {

@@ -1,5 +1,6 @@
 package dev.portcullis.gateway.proxy;
 
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 
@@ -26,6 +27,14 @@ public final class UpstreamTarget {
     String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
     this.address = SocketAddress.inetSocketAddress(port, host);
     this.authority = HostAndPort.create(host, port);
+  }
+
+  /** Points request options at this target: socket address, Host and TLS server name, port, TLS. */
+  public void aim(RequestOptions options) {
+    options.setServer(address);
+    options.setHost(authority.host());
+    options.setPort(authority.port());
+    options.setSsl(ssl);
   }
 
   public SocketAddress address() {

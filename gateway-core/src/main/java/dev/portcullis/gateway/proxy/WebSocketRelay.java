@@ -43,13 +43,10 @@ public final class WebSocketRelay {
     MultiMap headers = ForwardHeaders.forExchange(exchange);
     HANDSHAKE_HEADERS.forEach(headers::remove);
     WebSocketConnectOptions options = new WebSocketConnectOptions()
-        .setServer(target.address())
-        .setHost(target.authority().host())
-        .setPort(target.authority().port())
-        .setSsl(target.ssl())
         .setURI(ForwardHeaders.upstreamUri(exchange))
         .setConnectTimeout(upstream.config().timeouts().connect().toMillis())
         .setHeaders(headers);
+    target.aim(options);
     String protocols = request.getHeader("Sec-WebSocket-Protocol");
     if (protocols != null) {
       Arrays.stream(protocols.split(",")).map(p -> p.trim().toLowerCase(Locale.ROOT))
