@@ -167,13 +167,18 @@ public final class Gateway {
   Future<Void> apply(GatewayConfig next) {
     GatewayConfig running = pipeline.get().config();
     if (!Objects.equals(next.listeners(), running.listeners()) || !Objects.equals(next.limits(), running.limits())
+        || next.eventLoops() != running.eventLoops()
         || !Objects.equals(next.embeddedBackends(), running.embeddedBackends())
         || !Objects.equals(next.dataDir(), running.dataDir())) {
-      LOG.warn("Configuration reload: changes to listeners, limits, dataDir or embeddedBackends take effect "
-          + "on the next restart; routes and everything else are applied now");
+      LOG.warn("Configuration reload: changes to listeners, the listener limits (request line, headers, idle "
+          + "time, connections), eventLoops, dataDir or embeddedBackends take effect on the next restart; "
+          + "routes and everything else are applied now");
     }
     RequestPipeline previous = pipeline.getAndSet(new RequestPipeline(vertx, next, observer, metrics));
-    previous.retire(next.limits().drainTimeout());
+    // Requests already inside the old version (e.g. waiting on a policy) still use its upstream
+    // clients: close them only after the drain time, then give stragglers a few more seconds.
+    vertx.setTimer(Math.max(1, running.limits().drainTimeout().toMillis()),
+        id -> previous.retire(java.time.Duration.ofSeconds(5)));
     metrics.configReload(true);
     health.reloadApplied(next.source().toString());
     LOG.info("Configuration reloaded from {}: {} route(s)", next.source(), next.routes().size());

@@ -130,8 +130,13 @@ class AdminAndLogsTest {
   @Test
   void forwardingHeadersFromATrustedPeerAreExtendedNotReplaced() throws Exception {
     RawHttps.Response response = RawHttps.exchange(gateway.port(), "GET /trusted HTTP/1.1\r\nHost: localhost\r\n"
-        + "X-Forwarded-For: 203.0.113.77\r\nForwarded: for=203.0.113.77\r\nConnection: close\r\n\r\n");
+        + "X-Forwarded-For: 203.0.113.77\r\nForwarded: for=203.0.113.77\r\nX-Request-Id: edge-id-7\r\n"
+        + "Connection: close\r\n\r\n");
     JsonObject headers = new JsonObject(response.body()).getJsonObject("headers");
+    // a trusted proxy's request id is kept, and the upstream learns the resolved client
+    assertThat(response.headers().get("x-request-id")).isEqualTo("edge-id-7");
+    assertThat(headers.getJsonArray("x-request-id").getList()).containsExactly("edge-id-7");
+    assertThat(headers.getJsonArray("x-real-ip").getList()).containsExactly("203.0.113.77");
     assertThat(headers.getJsonArray("x-forwarded-for").getList()).containsExactly("203.0.113.77, 127.0.0.1");
     assertThat(headers.getJsonArray("forwarded").getString(0)).startsWith("for=203.0.113.77, for=127.0.0.1;");
   }

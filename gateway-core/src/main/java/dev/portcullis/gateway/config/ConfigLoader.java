@@ -1,6 +1,7 @@
 package dev.portcullis.gateway.config;
 
 import dev.portcullis.gateway.net.HostPattern;
+import dev.portcullis.gateway.net.PathNormalizer;
 import dev.portcullis.gateway.policy.PluginRegistry;
 import dev.portcullis.gateway.policy.PolicyConfigBinder;
 import dev.portcullis.gateway.policy.PolicySpec;
@@ -269,7 +270,12 @@ public final class ConfigLoader {
           continue;
         }
         try {
-          out.add(Cidr.parse(value));
+          Cidr cidr = Cidr.parse(value);
+          if (key.equals("trustedProxies") && cidr.toString().endsWith("/0")) {
+            item.error("'" + value + "' trusts every address, so any client could choose its own address; "
+                + "list your proxies' networks");
+          }
+          out.add(cidr);
         } catch (IllegalArgumentException e) {
           item.error(e.getMessage());
         }
@@ -450,6 +456,8 @@ public final class ConfigLoader {
       }
       if (replace != null && !replace.startsWith("/")) {
         rewrite.error("replacePrefix", "must start with '/'");
+      } else if (replace != null) {
+        requireCanonical(rewrite, "replacePrefix", replace);
       }
       if ((strip || replace != null) && (match == null || match.pathPrefix() == null)) {
         rewrite.error("rewriting the prefix needs match.pathPrefix");
@@ -474,6 +482,8 @@ public final class ConfigLoader {
       String prefix = node.string("pathPrefix", null);
       if (prefix != null && !prefix.startsWith("/")) {
         node.error("pathPrefix", "must start with '/'");
+      } else if (prefix != null) {
+        requireCanonical(node, "pathPrefix", prefix);
       }
       Pattern regex = null;
       String regexText = node.string("pathRegex", null);
@@ -560,6 +570,21 @@ public final class ConfigLoader {
       return new GatewayConfig.Upstream(List.copyOf(targets), timeouts, ejection, breaker, tls, maxConnections);
     }
 
+    /**
+     * A prefix is compared with normalised paths, so it must be normalised itself: one written
+     * otherwise ({@code /%7Eadmin}, {@code /a//b}) would silently never match.
+     */
+    private static void requireCanonical(ConfigNode node, String key, String path) {
+      try {
+        String canonical = new PathNormalizer(true).normalize(path);
+        if (!canonical.equals(path)) {
+          node.error(key, "'" + path + "' is not in canonical form; write '" + canonical + "'");
+        }
+      } catch (PathNormalizer.RejectedPathException e) {
+        node.error(key, "'" + path + "' is not a valid path: " + e.getMessage());
+      }
+    }
+
     private static Duration positive(ConfigNode node, String key, Duration value) {
       if (value.isZero() || value.isNegative()) {
         node.error(key, "must be positive");
@@ -567,7 +592,13 @@ public final class ConfigLoader {
       return value;
     }
 
-    private static URI target(ConfigNode item, String value) {
+    private static URI target(ConfigNode item, String rawValue) {
+      // never repeat credentials (possibly from ${VAR}) in a message that is logged and shown on /readyz
+      String value = rawValue.replaceAll("(?<=://)[^/@]*@", "***@");
+      if (!value.equals(rawValue)) {
+        item.error("'" + value + "' must not carry user:password; upstream credentials do not belong in a URL");
+        return null;
+      }
       try {
         URI uri = new URI(value.trim());
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);

@@ -225,6 +225,10 @@ public final class ConfigNode {
       error(key, "must be a duration such as 500ms, 30s, 15m, 2h or 1d, got '" + raw + "'");
       return defaultValue;
     }
+    if (parsed.compareTo(MAX_DURATION) > 0) {
+      error(key, "must be at most 3650d, got '" + raw + "'");
+      return defaultValue;
+    }
     return parsed;
   }
 
@@ -239,7 +243,6 @@ public final class ConfigNode {
       error(key, "must be a size such as 8192, 64KiB, 10MiB or 1GiB, got '" + raw + "'");
       return defaultValue;
     }
-    long n = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
     long factor = switch (unit) {
       case "KB" -> 1000L;
@@ -250,12 +253,20 @@ public final class ConfigNode {
       case "GIB" -> 1024L * 1024 * 1024;
       default -> 1L;
     };
-    return n * factor;
+    try {
+      return Math.multiplyExact(Long.parseLong(m.group(1)), factor);
+    } catch (ArithmeticException | NumberFormatException e) {
+      error(key, "'" + raw + "' is too large");
+      return defaultValue;
+    }
   }
+
+  /** The longest duration any option takes; longer values are typos and would overflow timers. */
+  static final Duration MAX_DURATION = Duration.ofDays(3650);
 
   static Duration parseDuration(String raw) {
     Matcher m = DURATION.matcher(raw);
-    if (!m.matches()) {
+    if (!m.matches() || m.group(1).length() > 12) {
       return null;
     }
     long n = Long.parseLong(m.group(1));

@@ -53,10 +53,23 @@ public final class PathNormalizer {
       throw new RejectedPathException("the path must start with '/'");
     }
     String decoded = decodeUnreserved(rawPath);
+    rejectDoubleEncoding(decoded);
     if (decoded.indexOf("//") < 0 && decoded.indexOf("/.") < 0) {
       return decoded; // the common case: nothing to merge or remove
     }
     return removeDotSegments(decoded);
+  }
+
+  /**
+   * Checked on the decoded form too, because decoding can assemble what the raw check did not
+   * see: {@code %25%32%65} becomes {@code %252e}.
+   */
+  private static void rejectDoubleEncoding(String path) throws RejectedPathException {
+    for (int i = path.indexOf("%25"); i >= 0; i = path.indexOf("%25", i + 1)) {
+      if (i + 4 < path.length() && isHex(path.charAt(i + 3)) && isHex(path.charAt(i + 4))) {
+        throw new RejectedPathException("the path is percent-encoded twice (%25 followed by hex)");
+      }
+    }
   }
 
   private static String decodeUnreserved(String raw) throws RejectedPathException {

@@ -37,6 +37,9 @@ final class PolicyStage implements Stage {
       exchange.decidedBy(verdict.policyId());
       switch (verdict.kind()) {
         case ALLOW -> {
+          if (exchange.response().closed()) {
+            return; // the client left while the policies decided: forward nothing
+          }
           exchange.onUpstreamResponse(status -> {
             for (PolicyChain.Link link : chain.links()) {
               notifyResponse(link, context, status);
@@ -73,7 +76,13 @@ final class PolicyStage implements Stage {
     }
   }
 
+  /** A value safe inside a quoted header parameter: no quotes, backslashes or control characters. */
   private static String quoted(String value) {
-    return value.replace("\\", "").replace("\"", "'");
+    StringBuilder out = new StringBuilder(value.length());
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      out.append(c < 0x20 || c == 0x7f || c == '"' || c == '\\' ? ' ' : c);
+    }
+    return out.toString();
   }
 }

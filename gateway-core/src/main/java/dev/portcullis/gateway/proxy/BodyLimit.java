@@ -25,6 +25,7 @@ final class BodyLimit implements ReadStream<Buffer> {
   private Buffer pending;
   private boolean exceeded;
   private Runnable onExceeded = () -> { };
+  private Runnable onEnd = () -> { };
 
   /** @param first a chunk already read from {@code source} (to learn whether a body exists), or null */
   BodyLimit(ReadStream<Buffer> source, long limit, Buffer first) {
@@ -103,9 +104,17 @@ final class BodyLimit implements ReadStream<Buffer> {
     return this;
   }
 
+  /** What to do when the whole body has been read (before the pipe ends the destination). */
+  void onEnd(Runnable action) {
+    this.onEnd = action;
+  }
+
   @Override
   public ReadStream<Buffer> endHandler(Handler<Void> endHandler) {
-    source.endHandler(endHandler);
+    source.endHandler(endHandler == null ? null : v -> {
+      onEnd.run();
+      endHandler.handle(v);
+    });
     return this;
   }
 }

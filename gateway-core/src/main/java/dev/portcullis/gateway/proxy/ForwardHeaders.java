@@ -21,22 +21,31 @@ public final class ForwardHeaders {
       "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
       "te", "trailer", "transfer-encoding", "upgrade", "host", "expect", "http2-settings");
 
+  /**
+   * Set by the gateway, or dropped: headers that upstreams commonly believe about the client's
+   * address, the scheme or the original path, and that a client must never be able to choose.
+   */
   private static final Set<String> REBUILT = Set.of(
       "forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port",
+      "x-forwarded-prefix", "x-forwarded-server", "x-forwarded-ssl", "x-forwarded-scheme", "x-forwarded-uri",
+      "x-real-ip", "true-client-ip", "x-client-ip", "x-cluster-client-ip", "cf-connecting-ip", "fastly-client-ip",
+      "x-original-url", "x-rewrite-url", "x-original-uri", "x-original-forwarded-for",
       "x-request-id", "traceparent", "tracestate");
 
   private ForwardHeaders() {
   }
 
   /** The facts about the request that the rebuilt headers carry. */
-  public record Origin(String peer, boolean peerTrusted, String host, String requestId, String traceparent) {
+  public record Origin(String peer, boolean peerTrusted, String client, String host, String requestId,
+      String traceparent) {
   }
 
   /** Request headers for the upstream of an exchange, including those its policies added. */
   public static MultiMap forExchange(Exchange exchange) {
     HttpServerRequest request = exchange.request();
     MultiMap headers = toUpstream(request.headers(), new Origin(request.remoteAddress().hostAddress(),
-        exchange.peerTrusted(), request.authority().toString(), exchange.requestId(), exchange.traceparent()));
+        exchange.peerTrusted(), exchange.clientAddress(), request.authority().toString(), exchange.requestId(),
+        exchange.traceparent()));
     if (exchange.upstreamHeaders() != null) {
       headers.setAll(exchange.upstreamHeaders());
     }
@@ -77,6 +86,7 @@ public final class ForwardHeaders {
     out.set("X-Forwarded-For", xff);
     out.set("X-Forwarded-Proto", "https");
     out.set("X-Forwarded-Host", origin.host());
+    out.set("X-Real-IP", origin.client());
     out.set("X-Request-Id", origin.requestId());
     out.set("traceparent", origin.traceparent());
     String tracestate = in.get("tracestate");

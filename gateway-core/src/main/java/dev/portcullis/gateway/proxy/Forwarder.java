@@ -3,7 +3,6 @@ package dev.portcullis.gateway.proxy;
 import dev.portcullis.gateway.observe.RequestObserver;
 import dev.portcullis.gateway.pipeline.Exchange;
 import dev.portcullis.gateway.pipeline.Problem;
-import dev.portcullis.gateway.pipeline.RouteTable;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -34,8 +33,7 @@ public final class Forwarder {
 
   /** Forwards a request whose upstream breaker has already granted a permission. */
   public void forward(Exchange exchange) {
-    RouteTable.CompiledRoute route = exchange.route();
-    Upstream upstream = route.upstream();
+    Upstream upstream = exchange.route().upstream();
     HttpServerRequest request = exchange.request();
     UpstreamTarget target = upstream.choose();
     RequestOptions options = new RequestOptions()
@@ -45,79 +43,143 @@ public final class Forwarder {
         .setIdleTimeout(upstream.config().timeouts().idle().toMillis())
         .setHeaders(ForwardHeaders.forExchange(exchange));
     target.aim(options);
-    long start = System.nanoTime();
+    Attempt attempt = new Attempt(exchange, upstream, target);
+    exchange.onClientGone(attempt::clientGone);
     upstream.client().request(options).onComplete(ar -> {
       if (ar.failed()) {
-        fail(exchange, upstream, target, start, ar.cause(), null);
-        return;
+        attempt.failed(ar.cause(), null);
+      } else if (attempt.clientLeft) {
+        ar.result().reset(); // the client left while we waited for a connection: send nothing
+      } else {
+        attempt.send(ar.result());
       }
-      send(exchange, upstream, target, start, ar.result());
     });
   }
 
-  private void send(Exchange exchange, Upstream upstream, UpstreamTarget target, long start,
-      HttpClientRequest upstreamRequest) {
-    HttpServerRequest request = exchange.request();
-    RouteTable.CompiledRoute route = exchange.route();
-    upstreamRequest.authority(route.config().preserveHost() ? request.authority() : target.authority());
-    exchange.onClientGone(() -> upstreamRequest.reset());
-    ResponseDeadline deadline = new ResponseDeadline();
-    deadline.timer = vertx.setTimer(upstream.config().timeouts().responseHeader().toMillis(), id -> {
-      deadline.expired = true;
-      upstreamRequest.reset();
-    });
-    if (!exchange.hasBody()) {
-      request.resume(); // consume the (empty) end so the connection can carry the next request
-      transmit(exchange, upstream, target, start, upstreamRequest, deadline, null);
-    } else if (request.version() == HttpVersion.HTTP_2 && request.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
-      // An HTTP/2 request without Content-Length may or may not have a body; read until the
-      // first chunk or the end to know, so a body-less GET is not sent upstream as chunked.
-      request.handler(first -> {
-        request.pause();
-        request.handler(null);
-        request.endHandler(null);
-        upstreamRequest.setChunked(true);
-        transmit(exchange, upstream, target, start, upstreamRequest, deadline,
-            new BodyLimit(request, route.config().maxBodySize(), first));
+  /**
+   * One request's journey to its upstream. Settles the breaker permission exactly once (success,
+   * failure or release), and owns the response-header deadline, which starts only when the
+   * request body has been sent: a slow upload is the client's time, not the upstream's.
+   */
+  private final class Attempt {
+    private final Exchange exchange;
+    private final Upstream upstream;
+    private final UpstreamTarget target;
+    private final long start = System.nanoTime();
+    private HttpClientRequest upstreamRequest;
+    private boolean settled;
+    private boolean clientLeft;
+    private boolean deadlineExpired;
+    private long deadline = -1;
+
+    Attempt(Exchange exchange, Upstream upstream, UpstreamTarget target) {
+      this.exchange = exchange;
+      this.upstream = upstream;
+      this.target = target;
+    }
+
+    void send(HttpClientRequest upstreamRequest) {
+      this.upstreamRequest = upstreamRequest;
+      HttpServerRequest request = exchange.request();
+      long limit = exchange.route().config().maxBodySize();
+      upstreamRequest.authority(exchange.route().config().preserveHost() ? request.authority() : target.authority());
+      if (!exchange.hasBody()) {
+        request.resume(); // consume the (empty) end so the connection can carry the next request
+        transmit(null);
+      } else if (request.version() == HttpVersion.HTTP_2 && request.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
+        // An HTTP/2 request without Content-Length may or may not have a body; read until the
+        // first chunk or the end to know, so a body-less GET is not sent upstream as chunked.
+        request.handler(first -> {
+          request.pause();
+          request.handler(null);
+          request.endHandler(null);
+          upstreamRequest.setChunked(true);
+          transmit(new BodyLimit(request, limit, first));
+        });
+        request.endHandler(v -> transmit(null));
+        request.resume();
+      } else {
+        if (request.version() != HttpVersion.HTTP_2
+            && "100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
+          request.response().writeContinue();
+        }
+        if (request.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
+          upstreamRequest.setChunked(true);
+        }
+        transmit(new BodyLimit(request, limit, null));
+      }
+    }
+
+    private void transmit(BodyLimit body) {
+      if (clientLeft) {
+        return;
+      }
+      if (body == null) {
+        startDeadline();
+      } else {
+        body.onExceeded(upstreamRequest::reset);
+        body.onEnd(this::startDeadline);
+      }
+      (body == null ? upstreamRequest.send() : upstreamRequest.send(body)).onComplete(ar -> {
+        if (deadline >= 0) {
+          vertx.cancelTimer(deadline);
+        }
+        if (ar.failed()) {
+          failed(deadlineExpired ? new UpstreamFailure.ResponseHeaderTimeoutException() : ar.cause(), body);
+          return;
+        }
+        long elapsed = System.nanoTime() - start;
+        if (settle()) {
+          upstream.succeeded(target, elapsed);
+        }
+        observer.upstreamLatency(exchange.route().id(), elapsed);
+        respond(exchange, ar.result());
       });
-      request.endHandler(v -> transmit(exchange, upstream, target, start, upstreamRequest, deadline, null));
-      request.resume();
-    } else {
-      if (request.version() != HttpVersion.HTTP_2
-          && "100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
-        request.response().writeContinue();
-      }
-      if (request.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
-        upstreamRequest.setChunked(true);
-      }
-      transmit(exchange, upstream, target, start, upstreamRequest, deadline,
-          new BodyLimit(request, route.config().maxBodySize(), null));
     }
-  }
 
-  private void transmit(Exchange exchange, Upstream upstream, UpstreamTarget target, long start,
-      HttpClientRequest upstreamRequest, ResponseDeadline deadline, BodyLimit body) {
-    if (body != null) {
-      body.onExceeded(upstreamRequest::reset);
+    private void startDeadline() {
+      deadline = vertx.setTimer(upstream.config().timeouts().responseHeader().toMillis(), id -> {
+        deadlineExpired = true;
+        upstreamRequest.reset();
+      });
     }
-    (body == null ? upstreamRequest.send() : upstreamRequest.send(body)).onComplete(ar -> {
-      vertx.cancelTimer(deadline.timer);
-      if (ar.failed()) {
-        Throwable cause = deadline.expired ? new UpstreamFailure.ResponseHeaderTimeoutException() : ar.cause();
-        fail(exchange, upstream, target, start, cause, body);
+
+    void clientGone() {
+      clientLeft = true;
+      if (settle()) {
+        upstream.breaker().releasePermission(); // says nothing about the upstream
+      }
+      if (upstreamRequest != null) {
+        upstreamRequest.reset();
+      }
+    }
+
+    void failed(Throwable cause, BodyLimit body) {
+      if (body != null && body.exceeded()) {
+        if (settle()) {
+          upstream.breaker().releasePermission();
+        }
+        exchange.reject(Problem.bodyTooLarge(exchange.route().config().maxBodySize()));
         return;
       }
-      long elapsed = System.nanoTime() - start;
-      upstream.succeeded(target, elapsed);
-      observer.upstreamLatency(exchange.route().id(), elapsed);
-      respond(exchange, ar.result());
-    });
-  }
+      if (clientLeft || exchange.response().closed()) {
+        clientGone();
+        return;
+      }
+      if (settle()) {
+        upstream.failed(target, System.nanoTime() - start, cause);
+      }
+      exchange.reject(UpstreamFailure.problem(cause));
+    }
 
-  /** The response-header timer of one request; {@code expired} tells a timeout from other resets. */
-  private static final class ResponseDeadline {
-    long timer;
-    boolean expired;
+    /** True the first time only: the breaker permission is settled once. */
+    private boolean settle() {
+      if (settled) {
+        return false;
+      }
+      settled = true;
+      return true;
+    }
   }
 
   private static void respond(Exchange exchange, HttpClientResponse upstreamResponse) {
@@ -160,22 +222,6 @@ public final class Forwarder {
       }
     });
     // a client that leaves resets the upstream request through Exchange.onClientGone
-  }
-
-  private static void fail(Exchange exchange, Upstream upstream, UpstreamTarget target, long start,
-      Throwable cause, BodyLimit body) {
-    long elapsed = System.nanoTime() - start;
-    if (body != null && body.exceeded()) {
-      upstream.breaker().releasePermission();
-      exchange.reject(Problem.bodyTooLarge(exchange.route().config().maxBodySize()));
-      return;
-    }
-    if (exchange.response().closed()) {
-      upstream.breaker().releasePermission(); // the client left; says nothing about the upstream
-      return;
-    }
-    upstream.failed(target, elapsed, cause);
-    exchange.reject(UpstreamFailure.problem(cause));
   }
 
   private static boolean hasResponseBody(Exchange exchange, HttpClientResponse response) {

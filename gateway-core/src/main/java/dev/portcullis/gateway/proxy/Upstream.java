@@ -52,8 +52,8 @@ public final class Upstream {
     HttpClientOptions options = new HttpClientOptions()
         .setName("upstream-" + routeId)
         .setKeepAlive(true)
-        .setKeepAliveTimeout((int) Math.max(1, config.timeouts().idle().toSeconds()))
-        .setConnectTimeout((int) config.timeouts().connect().toMillis())
+        .setKeepAliveTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, config.timeouts().idle().toSeconds())))
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeouts().connect().toMillis()))
         .setMaxHeaderSize(64 * 1024)
         .setDecompressionSupported(false)
         .setTcpNoDelay(true)
@@ -64,7 +64,7 @@ public final class Upstream {
     }
     this.client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(config.maxConnections()));
     WebSocketClientOptions wsOptions = new WebSocketClientOptions()
-        .setConnectTimeout((int) config.timeouts().connect().toMillis())
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeouts().connect().toMillis()))
         .setVerifyHost(config.tls().verify())
         .setTrustAll(!config.tls().verify());
     if (trust != null) {

@@ -59,11 +59,12 @@ class ConfigLoaderTest {
   @Test
   void environmentVariablesAreSubstitutedInValuesWithDefaults() throws Exception {
     String yaml = """
+        dataDir: "/tmp/$${literal}"
         listeners:
           public: { port: "${GW_PORT}", host: "${GW_HOST:-127.0.0.2}" }
         routes:
           - id: app
-            match: { pathPrefix: "/$${literal}" }
+            match: { pathPrefix: "/app" }
             upstream: { targets: [ "http://${BACKEND}:9001" ] }
             public: true
         """;
@@ -71,7 +72,7 @@ class ConfigLoaderTest {
     assertThat(config.listeners().publicListener().port()).isEqualTo(7443);
     assertThat(config.listeners().publicListener().host()).isEqualTo("127.0.0.2");
     assertThat(config.routes().get(0).upstream().targets().get(0).getHost()).isEqualTo("10.0.0.5");
-    assertThat(config.routes().get(0).match().pathPrefix()).isEqualTo("/${literal}");
+    assertThat(config.dataDir()).isEqualTo(Path.of("/tmp/${literal}"));
   }
 
   static Stream<Arguments> brokenFiles() {
@@ -94,6 +95,20 @@ class ConfigLoaderTest {
             "listeners.public.port", "must be a whole number"),
         Arguments.of("cert without key", "listeners: { public: { tls: { cert: /etc/hosts } } }\n" + ROUTE, 1,
             "listeners.public.tls.key", "cert and key go together"),
+        Arguments.of("non-canonical prefix", ROUTE.replace("/app", "/%7Eapp"), 3, "routes[0].match.pathPrefix",
+            "is not in canonical form; write '/~app'"),
+        Arguments.of("prefix with dot segment", ROUTE.replace("/app", "/a/../app"), 3, "routes[0].match.pathPrefix",
+            "write '/app'"),
+        Arguments.of("trust everyone", "trustedProxies: [ 0.0.0.0/0 ]\n" + ROUTE, 1, "trustedProxies[0]",
+            "trusts every address"),
+        Arguments.of("credentials in target", ROUTE.replace("http://127.0.0.1", "http://admin:${PW:-s3cret}@127.0.0.1"),
+            4, "routes[0].upstream.targets[0]", "'http://***@127.0.0.1:9001' must not carry user:password"),
+        Arguments.of("huge size", "limits: { maxBodySize: 9000000000GiB }\n" + ROUTE, 1, "limits.maxBodySize",
+            "is too large"),
+        Arguments.of("huge duration", "limits: { idleTimeout: 99999d }\n" + ROUTE, 1, "limits.idleTimeout",
+            "must be at most 3650d"),
+        Arguments.of("absurd number", "limits: { idleTimeout: 99999999999999999999s }\n" + ROUTE, 1,
+            "limits.idleTimeout", "must be a duration"),
         Arguments.of("bad tls engine", "listeners: { public: { tls: { engine: gnutls } } }\n" + ROUTE, 1,
             "listeners.public.tls.engine", "must be auto, openssl or jdk, got 'gnutls'"),
         Arguments.of("bad event loops", "eventLoops: 0\n" + ROUTE, 1, "eventLoops", "must be between 1 and 256"),
@@ -139,6 +154,12 @@ class ConfigLoaderTest {
       assertThat(p.line()).isEqualTo(line);
       assertThat(p.toString()).startsWith("gateway.yaml:" + line + ": " + path + ": ");
     });
+  }
+
+  @Test
+  void noMessageRepeatsACredential() {
+    assertThat(problems(ROUTE.replace("http://127.0.0.1", "http://admin:${PW:-s3cret}@127.0.0.1")))
+        .allSatisfy(p -> assertThat(p.toString()).doesNotContain("s3cret"));
   }
 
   @Test

@@ -51,6 +51,8 @@ class PathNormalizerTest {
       /a%0ab           | encoded control character
       %252e%252e       | must start with '/'
       /%252e%252e      | percent-encoded twice
+      /%25%32%65%25%32%65/ | percent-encoded twice
+      /a%25%32%46b     | percent-encoded twice
       /%c0%ae          | not valid UTF-8
       /%c0%ae%c0%ae/x  | not valid UTF-8
       /%e0%80%ae       | not valid UTF-8

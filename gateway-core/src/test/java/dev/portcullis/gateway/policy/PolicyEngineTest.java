@@ -57,7 +57,8 @@ class PolicyEngineTest {
         + route("shadow", "[ { test-decision: { decision: deny }, mode: shadow }, "
             + "{ test-decision: { decision: hang }, mode: shadow }, { test-decision: { decision: allow } } ]")
         + route("shadow-only", "[ { test-decision: { decision: allow }, mode: shadow } ]")
-        + route("counted", "[ { test-decision: { decision: deny } } ]").replace("\"ECHO\"", "\"COUNTING\"");
+        + route("counted", "[ { test-decision: { decision: deny } } ]").replace("\"ECHO\"", "\"COUNTING\"")
+        + "  - { id: catch-all, match: { pathPrefix: / }, upstream: { targets: [ \"COUNTING\" ] }, public: true }\n";
     gateway = TestGateway.start(dir, TestGateway.header(dir)
         + routes.replace("\"ECHO\"", "\"" + echo + "\"").replace("\"COUNTING\"", "\"" + counting + "\""));
   }
@@ -140,6 +141,16 @@ class PolicyEngineTest {
         .contains("portcullis_policy_decisions_total{outcome=\"shadow_error\",policy=\"test-decision\",route=\"shadow\"}")
         .contains("portcullis_policy_decisions_total{outcome=\"allowed\",policy=\"test-decision\",route=\"shadow\"}")
         .contains("portcullis_policy_evaluation_seconds_bucket{policy=\"test-decision\",route=\"shadow\"");
+  }
+
+  @Test
+  void matrixParametersCannotSlipPastARoutesPolicies() {
+    int before = backendHits.get();
+    // Tomcat/Jetty/Spring serve /counted;x/y as /counted/y: it must meet the /counted route's deny
+    problem(get("/counted;x/y"), 403, "TEST_DENIED");
+    problem(get("/counted;jsessionid=1"), 403, "TEST_DENIED");
+    assertThat(backendHits.get()).isEqualTo(before);
+    assertThat(get("/elsewhere").statusCode()).isEqualTo(200);
   }
 
   @Test

@@ -106,6 +106,29 @@ class UpstreamFailureTest {
   }
 
   @Test
+  void aSlowUploadIsTheClientsTimeNotAnUpstreamTimeout() throws Exception {
+    // the body takes ~900 ms to arrive; the route's response-header timeout is 300 ms and starts
+    // only once the body has been sent
+    java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    try (java.util.concurrent.SubmissionPublisher<java.nio.ByteBuffer> body = new java.util.concurrent.SubmissionPublisher<>()) {
+      var sent = java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateway.url("/slow/upload")))
+          .POST(java.net.http.HttpRequest.BodyPublishers.fromPublisher(body)).build();
+      var pending = Https.client().sendAsync(sent, java.net.http.HttpResponse.BodyHandlers.ofString());
+      for (int i = 0; i < 3; i++) {
+        int n = i;
+        timer.schedule(() -> body.submit(java.nio.ByteBuffer.wrap(("part" + n).getBytes())), 300L * (i + 1),
+            java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
+      timer.schedule(body::close, 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
+      HttpResponse<String> response = pending.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      assertThat(new JsonObject(response.body()).getLong("bodyLength")).isEqualTo(15);
+    } finally {
+      timer.shutdownNow();
+    }
+  }
+
+  @Test
   void theCircuitOpensAfterRepeatedFailuresAndThenAnswers503WithoutCallingTheUpstream() {
     HttpClient client = Https.client();
     for (int i = 0; i < 4; i++) {
