@@ -40,8 +40,7 @@ public final class Forwarder {
         .setMethod(request.method())
         .setURI(ForwardHeaders.upstreamUri(exchange))
         .setConnectTimeout(upstream.config().timeouts().connect().toMillis())
-        .setIdleTimeout(upstream.config().timeouts().idle().toMillis())
-        .setHeaders(ForwardHeaders.forExchange(exchange));
+        .setIdleTimeout(upstream.config().timeouts().idle().toMillis());
     target.aim(options);
     Attempt attempt = new Attempt(exchange, upstream, target);
     exchange.onClientGone(attempt::clientGone);
@@ -82,6 +81,7 @@ public final class Forwarder {
       this.upstreamRequest = upstreamRequest;
       HttpServerRequest request = exchange.request();
       long limit = exchange.route().config().maxBodySize();
+      ForwardHeaders.writeTo(exchange, upstreamRequest.headers());
       upstreamRequest.authority(exchange.route().config().preserveHost() ? request.authority() : target.authority());
       if (!exchange.hasBody()) {
         request.resume(); // consume the (empty) end so the connection can carry the next request
