@@ -69,6 +69,9 @@ public final class Exchange {
   public void reject(Problem problem) {
     outcome = problem.key();
     HttpServerResponse response = request.response();
+    if (response.closed()) {
+      return; // the client has gone; there is no one to tell
+    }
     if (response.headWritten()) {
       response.reset();
       return;
