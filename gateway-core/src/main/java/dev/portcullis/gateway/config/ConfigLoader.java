@@ -356,7 +356,12 @@ public final class ConfigLoader {
         return null;
       }
       int before = entry.problemCount();
-      PolicySpec.validate(factory, config, setup, errors);
+      try {
+        PolicySpec.validate(factory, config, setup, errors);
+      } catch (RuntimeException e) {
+        // a plugin bug must refuse the file with a message, not crash the loader
+        errors.add("", "policy '" + id + "' failed while checking its options: " + e);
+      }
       return entry.problemCount() == before ? new PolicySpec(id, factory, config, mode.equals("shadow"), setup) : null;
     }
 
