@@ -65,6 +65,8 @@ class PolicyConfigTest {
             "routes[0].policies[0].test-decision.delayMs", "must be a number"),
         Arguments.of("factory validation", "      - test-decision: { decision: maybe }\n", 8,
             "routes[0].policies[0].test-decision.decision", "must be one of"),
+        Arguments.of("validate throws", "      - test-decision: { decision: allow, tag: explode }\n", 8,
+            "routes[0].policies[0].test-decision", "policy 'test-decision' failed while checking its options"),
         Arguments.of("bad mode", "      - test-decision: { decision: allow }\n        mode: later\n", 9,
             "routes[0].policies[0].mode", "must be 'enforce' or 'shadow'"),
         Arguments.of("two ids", "      - { test-decision: { decision: allow }, other: {} }\n", 8,

@@ -46,6 +46,9 @@ public final class TestDecisionPolicyFactory implements PolicyFactory<TestDecisi
 
   @Override
   public void validate(Config config, PolicySetup setup, ConfigErrors errors) {
+    if ("explode".equals(config.tag())) {
+      throw new IllegalStateException("plugin bug on purpose");
+    }
     if (config.decision() == null) {
       errors.add("decision", "is required");
     } else if (!DECISIONS.contains(config.decision())) {
