@@ -42,6 +42,9 @@ public final class WebSocketRelay {
     UpstreamTarget target = upstream.choose();
     MultiMap headers = ForwardHeaders.forExchange(exchange);
     HANDSHAKE_HEADERS.forEach(headers::remove);
+    if (exchange.route().config().preserveHost()) {
+      headers.set("Host", request.authority().toString()); // the handshake keeps a Host it is given
+    }
     WebSocketConnectOptions options = new WebSocketConnectOptions()
         .setURI(ForwardHeaders.upstreamUri(exchange))
         .setConnectTimeout(upstream.config().timeouts().connect().toMillis())
@@ -63,6 +66,8 @@ public final class WebSocketRelay {
       upstream.succeeded(target, elapsed);
       observer.upstreamLatency(exchange.route().id(), elapsed);
       WebSocket upstreamSocket = ar.result();
+      // hold what the upstream sends first (server-first protocols) until the client side is open
+      upstreamSocket.pause();
       exchange.outcome("WEBSOCKET");
       request.toWebSocket().onComplete(accepted -> {
         if (accepted.failed()) {
@@ -71,6 +76,7 @@ public final class WebSocketRelay {
         }
         pipe(accepted.result(), upstreamSocket);
         pipe(upstreamSocket, accepted.result());
+        upstreamSocket.resume();
       });
     });
   }

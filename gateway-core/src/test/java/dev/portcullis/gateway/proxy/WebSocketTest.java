@@ -27,6 +27,37 @@ class WebSocketTest {
   Path dir;
 
   @Test
+  void preserveHostReachesTheUpstreamHandshake() {
+    try (Backends backends = new Backends()) {
+      io.vertx.core.http.HttpServer hostReporter = backends.vertx().createHttpServer()
+          .webSocketHandler(ws -> ws.writeTextMessage("host=" + ws.headers().get("Host"))); // server speaks first
+      TestGateway.await(hostReporter.listen(0, "127.0.0.1"));
+      try (TestGateway gateway = TestGateway.start(dir, TestGateway.header(dir) + """
+          routes:
+            - { id: kept, match: { pathPrefix: /kept }, upstream: { targets: [ "http://127.0.0.1:%1$d" ] },
+                preserveHost: true, public: true }
+            - { id: plain, match: { pathPrefix: /plain }, upstream: { targets: [ "http://127.0.0.1:%1$d" ] },
+                public: true }
+          """.formatted(hostReporter.actualPort()))) {
+        WebSocketClient ws = backends.vertx().createWebSocketClient(new WebSocketClientOptions().setSsl(true)
+            .setTrustAll(true).setVerifyHost(false));
+        for (String route : List.of("kept", "plain")) {
+          List<String> texts = new CopyOnWriteArrayList<>();
+          // the handler is set before the handshake completes, so nothing the server sends first is missed
+          io.vertx.core.http.ClientWebSocket socket = ws.webSocket();
+          socket.textMessageHandler(texts::add);
+          TestGateway.await(socket.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+              .setPort(gateway.port()).setSsl(true).setURI("/" + route).addHeader("Host", "app.example.test")));
+          await().atMost(Duration.ofSeconds(10)).until(() -> texts.size() == 1);
+          assertThat(texts.get(0)).isEqualTo(route.equals("kept") ? "host=app.example.test"
+              : "host=127.0.0.1:" + hostReporter.actualPort());
+          TestGateway.await(socket.close());
+        }
+      }
+    }
+  }
+
+  @Test
   void textAndBinaryMessagesEchoThroughTheGateway() {
     try (Backends backends = new Backends();
          TestGateway gateway = TestGateway.start(dir, TestGateway.header(dir) + """
