@@ -182,7 +182,7 @@ public final class Forwarder {
     }
   }
 
-  private static void respond(Exchange exchange, HttpClientResponse upstreamResponse) {
+  static void respond(Exchange exchange, HttpClientResponse upstreamResponse) {
     HttpServerResponse response = exchange.response();
     exchange.upstreamResponded(upstreamResponse.statusCode());
     response.setStatusCode(upstreamResponse.statusCode());

@@ -8,8 +8,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.TrustOptions;
 import org.slf4j.Logger;
@@ -22,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A route's upstream: its targets (round-robin, skipping ejected ones), a pooled HTTP client, a
- * WebSocket client and a Resilience4j circuit breaker. When every target is ejected the one whose
+ * client for WebSocket tunnels and a Resilience4j circuit breaker. When every target is ejected the one whose
  * ejection ends first is tried anyway (better a likely failure than a certain one); the breaker is
  * what stops traffic to an upstream that is down as a whole.
  */
@@ -35,7 +33,7 @@ public final class Upstream {
   private final List<UpstreamTarget> targets;
   private final AtomicInteger next = new AtomicInteger();
   private final HttpClientAgent client;
-  private final WebSocketClient webSocketClient;
+  private final HttpClientAgent tunnelClient;
   private final CircuitBreaker breaker;
 
   public Upstream(Vertx vertx, String routeId, GatewayConfig.Upstream config) {
@@ -63,14 +61,10 @@ public final class Upstream {
       options.setTrustOptions(trust);
     }
     this.client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(config.maxConnections()));
-    WebSocketClientOptions wsOptions = new WebSocketClientOptions()
-        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.timeouts().connect().toMillis()))
-        .setVerifyHost(config.tls().verify())
-        .setTrustAll(!config.tls().verify());
-    if (trust != null) {
-      wsOptions.setTrustOptions(trust);
-    }
-    this.webSocketClient = vertx.createWebSocketClient(wsOptions);
+    // WebSocket tunnels hold their connection for as long as they live: a pool of their own, so
+    // that open WebSockets never starve ordinary requests of connections
+    this.tunnelClient = vertx.createHttpClient(new HttpClientOptions(options).setName("upstream-ws-" + routeId),
+        new PoolOptions().setHttp1MaxSize(10_000));
     GatewayConfig.Breaker b = config.circuitBreaker();
     this.breaker = CircuitBreaker.of("upstream-" + routeId, CircuitBreakerConfig.custom()
         .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
@@ -95,8 +89,9 @@ public final class Upstream {
     return client;
   }
 
-  public WebSocketClient webSocketClient() {
-    return webSocketClient;
+  /** The client WebSocket upgrades are tunnelled through. */
+  public HttpClientAgent tunnelClient() {
+    return tunnelClient;
   }
 
   public CircuitBreaker breaker() {
@@ -135,6 +130,6 @@ public final class Upstream {
   /** Closes the clients once in-flight requests are done, or after {@code grace}. */
   public Future<Void> close(Duration grace) {
     return Future.all(client.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS),
-        webSocketClient.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS)).mapEmpty();
+        tunnelClient.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS)).mapEmpty();
   }
 }

@@ -3,27 +3,33 @@ package dev.portcullis.gateway.proxy;
 import dev.portcullis.gateway.observe.RequestObserver;
 import dev.portcullis.gateway.pipeline.Exchange;
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketBase;
-import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.NetSocket;
 
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
 
 /**
- * Passes a WebSocket upgrade through once the request has cleared the pipeline: the upstream
- * handshake is made first (so a failing upstream is a clean 502, not a dead socket), then the
- * client's upgrade is accepted and messages flow both ways with backpressure. A close on either
- * side closes the other with the same status.
+ * Passes a WebSocket upgrade through once the request has cleared the pipeline, as a tunnel: the
+ * client's handshake (key, version, subprotocols, extensions) goes to the upstream, the upstream's
+ * {@code 101} (accept, chosen subprotocol, extensions) goes back to the client, and from then on
+ * bytes flow both ways with backpressure. The gateway does not re-frame messages, so whatever the
+ * two ends negotiate — {@code permessage-deflate}, a subprotocol — simply works.
+ *
+ * <p>The upstream answers first: a failing upstream is a clean 502, an upstream that refuses the
+ * upgrade has its answer relayed, and only an upstream {@code 101} upgrades the client.
  */
 public final class WebSocketRelay {
 
-  private static final Set<String> HANDSHAKE_HEADERS = Set.of(
-      "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-accept",
-      "sec-websocket-protocol");
+  /** Response headers of a 101 that describe the old HTTP framing, not the tunnel. */
+  private static final Set<String> NOT_FOR_TUNNEL = Set.of("content-length", "transfer-encoding", "keep-alive");
 
   private final RequestObserver observer;
 
@@ -41,72 +47,60 @@ public final class WebSocketRelay {
     HttpServerRequest request = exchange.request();
     UpstreamTarget target = upstream.choose();
     MultiMap headers = ForwardHeaders.forExchange(exchange);
-    HANDSHAKE_HEADERS.forEach(headers::remove);
-    if (exchange.route().config().preserveHost()) {
-      headers.set("Host", request.authority().toString()); // the handshake keeps a Host it is given
-    }
-    WebSocketConnectOptions options = new WebSocketConnectOptions()
+    // the handshake's own headers are hop-by-hop for HTTP but belong to this upgrade
+    headers.set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE);
+    headers.set(HttpHeaders.UPGRADE, "websocket");
+    RequestOptions options = new RequestOptions()
+        .setMethod(HttpMethod.GET)
         .setURI(ForwardHeaders.upstreamUri(exchange))
         .setConnectTimeout(upstream.config().timeouts().connect().toMillis())
         .setHeaders(headers);
     target.aim(options);
-    String protocols = request.getHeader("Sec-WebSocket-Protocol");
-    if (protocols != null) {
-      Arrays.stream(protocols.split(",")).map(p -> p.trim().toLowerCase(Locale.ROOT))
-          .filter(p -> !p.isEmpty()).forEach(options::addSubProtocol);
-    }
     long start = System.nanoTime();
-    upstream.webSocketClient().connect(options).onComplete(ar -> {
-      long elapsed = System.nanoTime() - start;
-      if (ar.failed()) {
-        upstream.failed(target, elapsed, ar.cause());
-        exchange.reject(UpstreamFailure.problem(ar.cause()));
+    upstream.tunnelClient().request(options)
+        .compose(upstreamRequest -> {
+          upstreamRequest.authority(exchange.route().config().preserveHost() ? request.authority() : target.authority());
+          return upstreamRequest.connect();
+        })
+        .onComplete(ar -> {
+          long elapsed = System.nanoTime() - start;
+          if (ar.failed()) {
+            upstream.failed(target, elapsed, ar.cause());
+            exchange.reject(UpstreamFailure.problem(ar.cause()));
+            return;
+          }
+          upstream.succeeded(target, elapsed);
+          observer.upstreamLatency(exchange.route().id(), elapsed);
+          HttpClientResponse response = ar.result();
+          if (response.statusCode() != 101) {
+            Forwarder.respond(exchange, response); // the upstream declined the upgrade: relay its answer
+            return;
+          }
+          tunnel(exchange, response);
+        });
+  }
+
+  private static void tunnel(Exchange exchange, HttpClientResponse upgraded) {
+    NetSocket upstreamSocket = upgraded.netSocket();
+    // hold what the upstream sends first (server-first protocols) until the client side is open
+    upstreamSocket.pause();
+    HttpServerResponse response = exchange.response();
+    response.setStatusCode(101);
+    for (var header : upgraded.headers()) {
+      if (!NOT_FOR_TUNNEL.contains(header.getKey().toLowerCase(Locale.ROOT))) {
+        response.headers().add(header.getKey(), header.getValue());
+      }
+    }
+    exchange.outcome("WEBSOCKET");
+    exchange.request().toNetSocket().onComplete(accepted -> {
+      if (accepted.failed()) {
+        upstreamSocket.close();
         return;
       }
-      upstream.succeeded(target, elapsed);
-      observer.upstreamLatency(exchange.route().id(), elapsed);
-      WebSocket upstreamSocket = ar.result();
-      // hold what the upstream sends first (server-first protocols) until the client side is open
-      upstreamSocket.pause();
-      exchange.outcome("WEBSOCKET");
-      request.toWebSocket().onComplete(accepted -> {
-        if (accepted.failed()) {
-          upstreamSocket.close();
-          return;
-        }
-        pipe(accepted.result(), upstreamSocket);
-        pipe(upstreamSocket, accepted.result());
-        upstreamSocket.resume();
-      });
+      NetSocket clientSocket = accepted.result();
+      clientSocket.pipeTo(upstreamSocket);
+      upstreamSocket.pipeTo(clientSocket);
+      upstreamSocket.resume();
     });
-  }
-
-  private static void pipe(WebSocketBase from, WebSocketBase to) {
-    from.textMessageHandler(text -> {
-      to.writeTextMessage(text);
-      throttle(from, to);
-    });
-    from.binaryMessageHandler(data -> {
-      to.writeBinaryMessage(data);
-      throttle(from, to);
-    });
-    from.closeHandler(v -> {
-      if (!to.isClosed()) {
-        Short status = from.closeStatusCode();
-        to.close(status == null ? 1000 : status, from.closeReason());
-      }
-    });
-    from.exceptionHandler(err -> {
-      if (!to.isClosed()) {
-        to.close((short) 1011, "peer failed");
-      }
-    });
-  }
-
-  private static void throttle(WebSocketBase from, WebSocketBase to) {
-    if (to.writeQueueFull()) {
-      from.pause();
-      to.drainHandler(v -> from.resume());
-    }
   }
 }

@@ -58,6 +58,33 @@ class WebSocketTest {
   }
 
   @Test
+  void theSubprotocolTheUpstreamChoosesReachesTheClient() {
+    try (Backends backends = new Backends()) {
+      io.vertx.core.http.HttpServer chat = backends.vertx().createHttpServer(new io.vertx.core.http.HttpServerOptions()
+              .setWebSocketSubProtocols(List.of("superchat")))
+          .webSocketHandler(ws -> ws.textMessageHandler(text -> ws.writeTextMessage(ws.subProtocol() + ":" + text)));
+      TestGateway.await(chat.listen(0, "127.0.0.1"));
+      try (TestGateway gateway = TestGateway.start(dir, TestGateway.header(dir) + """
+          routes:
+            - { id: chat, match: { pathPrefix: / }, upstream: { targets: [ "http://127.0.0.1:%d" ] }, public: true }
+          """.formatted(chat.actualPort()))) {
+        WebSocketClient ws = backends.vertx().createWebSocketClient(new WebSocketClientOptions().setSsl(true)
+            .setTrustAll(true).setVerifyHost(false));
+        io.vertx.core.http.ClientWebSocket socket = ws.webSocket();
+        List<String> texts = new CopyOnWriteArrayList<>();
+        socket.textMessageHandler(texts::add);
+        TestGateway.await(socket.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gateway.port())
+            .setSsl(true).setURI("/chat").setSubProtocols(List.of("chat", "superchat"))));
+        assertThat(socket.subProtocol()).isEqualTo("superchat");
+        socket.writeTextMessage("hi");
+        await().atMost(Duration.ofSeconds(10)).until(() -> texts.size() == 1);
+        assertThat(texts.get(0)).isEqualTo("superchat:hi");
+        TestGateway.await(socket.close());
+      }
+    }
+  }
+
+  @Test
   void textAndBinaryMessagesEchoThroughTheGateway() {
     try (Backends backends = new Backends();
          TestGateway gateway = TestGateway.start(dir, TestGateway.header(dir) + """
