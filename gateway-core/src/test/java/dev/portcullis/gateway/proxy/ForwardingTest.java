@@ -271,6 +271,22 @@ class ForwardingTest {
   }
 
   @Test
+  void headAndNoContentResponsesCarryNoBody() throws Exception {
+    try (RawHttps raw = new RawHttps(gateway.port())) {
+      raw.write("HEAD /echo/x HTTP/1.1\r\nHost: localhost\r\n\r\n");
+      RawHttps.Response head = raw.read();
+      assertThat(head.status()).isEqualTo(200);
+      raw.write("GET /echo/status/204 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+      RawHttps.Response noContent = raw.read();
+      assertThat(noContent.status()).isEqualTo(204);
+      assertThat(noContent.body()).isEmpty();
+      // the connection is still in step: the next response is the next request's
+      raw.write("GET /echo/after HTTP/1.1\r\nHost: localhost\r\n\r\n");
+      assertThat(new JsonObject(raw.read().body()).getString("path")).isEqualTo("/after");
+    }
+  }
+
+  @Test
   void upstreamStatusesAndHeadersPassThrough() {
     HttpResponse<String> response = Https.get(Https.client(), gateway.url("/echo/status/418"));
     assertThat(response.statusCode()).isEqualTo(418);

@@ -91,7 +91,8 @@ class WebSocketTest {
              routes:
                - { id: ws, match: { pathPrefix: /ws }, upstream: { targets: [ "%s" ] }, public: true }
                - { id: dead, match: { pathPrefix: /dead }, upstream: { targets: [ "http://127.0.0.1:%d" ] }, public: true }
-             """.formatted(backends.echo(), Backends.closedPort()))) {
+               - { id: plain, match: { pathPrefix: /plain-http }, upstream: { targets: [ "%s" ] }, public: true }
+             """.formatted(backends.echo(), Backends.closedPort(), backends.counting(new java.util.concurrent.atomic.AtomicInteger())))) {
       Vertx client = backends.vertx();
       // trustAll: the gateway's own self-signed certificate on loopback
       WebSocketClient ws = client.createWebSocketClient(new WebSocketClientOptions().setSsl(true).setTrustAll(true)
@@ -110,6 +111,11 @@ class WebSocketTest {
       assertThat(texts).startsWith("message 0", "message 1").endsWith("message 19");
       assertThat(binaries.get(0).getBytes()).containsExactly(1, 2, 3, 4);
       TestGateway.await(socket.close());
+
+      // an upstream that does not speak WebSocket answers the upgrade with plain HTTP: relayed as is
+      assertThatThrownBy(() -> TestGateway.await(ws.connect(new WebSocketConnectOptions()
+          .setHost("127.0.0.1").setPort(gateway.port()).setSsl(true).setURI("/plain-http"))))
+          .hasMessageContaining("200");
 
       // an upstream that is down fails the upgrade cleanly instead of leaving a dead socket
       assertThatThrownBy(() -> TestGateway.await(ws.connect(new WebSocketConnectOptions()
