@@ -27,6 +27,7 @@ public final class CertificateReloader {
   private final boolean http2;
   private final Supplier<List<HttpServer>> servers;
   private CertificateFiles.Loaded current;
+  private CertificateFiles.Loaded refused; // a broken pair is tried (and logged) once, not every tick
   private long timerId = -1;
   private boolean checking;
 
@@ -58,14 +59,14 @@ public final class CertificateReloader {
     checking = true;
     return vertx.executeBlocking(files::load, false)
         .compose(loaded -> {
-          if (loaded.sameAs(current)) {
+          if (loaded.sameAs(current) || loaded.sameAs(refused)) {
             return Future.succeededFuture(false);
           }
           List<Future<Boolean>> updates = new ArrayList<>();
           for (HttpServer server : servers.get()) {
             updates.add(server.updateSSLOptions(TlsPolicy.sslOptions(loaded.options(), http2), true));
           }
-          return Future.all(updates).map(v -> {
+          return Future.all(updates).onFailure(err -> refused = loaded).map(v -> {
             current = loaded;
             LOG.info("{} listener: reloaded TLS certificate from {}", listener, files.cert());
             return true;
