@@ -4,6 +4,7 @@ import dev.portcullis.gateway.admin.AdminServer;
 import dev.portcullis.gateway.admin.Health;
 import dev.portcullis.gateway.config.ConfigProblem;
 import dev.portcullis.gateway.config.GatewayConfig;
+import dev.portcullis.gateway.identity.IdentityServices;
 import dev.portcullis.gateway.listener.PublicListener;
 import dev.portcullis.gateway.listener.RedirectListener;
 import dev.portcullis.gateway.observe.GatewayMetrics;
@@ -23,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -51,6 +53,7 @@ public final class Gateway {
   private final RedirectListener redirect;
   private final ConfigWatcher watcher;
   private final PluginRegistry plugins;
+  private IdentityServices identity;
 
   private Gateway(Vertx vertx, GatewayConfig config, Function<String, String> env, PluginRegistry plugins) {
     this.vertx = vertx;
@@ -106,9 +109,10 @@ public final class Gateway {
           return new StartMaterial(publicFiles, publicFiles.load(), adminFiles, adminFiles.load(),
               ConfigWatcher.digest(config.source()));
         }, false)
-        .compose(material -> deployEmbeddedBackends(config).map(material))
+        .compose(material -> startIdentity(config).map(material))
+        .compose(material -> deployEmbeddedBackends(config, material.publicFiles().cert()).map(material))
         .compose(material -> {
-          pipeline.set(new RequestPipeline(vertx, config, observer, metrics));
+          pipeline.set(new RequestPipeline(vertx, config, observer, metrics, identity));
           // Port 0 (tests) would give each instance its own port, so it gets one instance.
           int instances = pub.port() == 0 ? 1 : config.eventLoops();
           Future<String> publicStarted = vertx.deployVerticle(() -> {
@@ -152,13 +156,29 @@ public final class Gateway {
     certificateReloaders.add(adminReloader);
   }
 
-  private Future<Void> deployEmbeddedBackends(GatewayConfig config) {
+  private Future<Void> startIdentity(GatewayConfig config) {
+    if (!config.identityEnabled()) {
+      return Future.succeededFuture();
+    }
+    return IdentityServices.start(vertx, config, Clock.systemUTC()).map(services -> {
+      identity = services;
+      health.component("identity", true);
+      return null;
+    });
+  }
+
+  /**
+   * Starts the demo backends; each learns where the gateway's public certificate is
+   * ({@code gatewayCertificate}), so that the records backend can fetch the JWKS over verified TLS.
+   */
+  private Future<Void> deployEmbeddedBackends(GatewayConfig config, Path publicCert) {
     List<Future<String>> deployed = new ArrayList<>();
     for (GatewayConfig.EmbeddedBackend backend : config.embeddedBackends()) {
       LOG.info("Starting embedded backend {} on {}:{} (for demos and tests, not for production)",
           backend.verticle(), backend.host(), backend.port());
       deployed.add(vertx.deployVerticle(backend.verticle(), new DeploymentOptions().setConfig(
-          new JsonObject().put("host", backend.host()).put("port", backend.port()))));
+          new JsonObject(new java.util.HashMap<>(backend.options())).put("host", backend.host())
+              .put("port", backend.port()).put("gatewayCertificate", publicCert.toString()))));
     }
     return Future.all(deployed).mapEmpty();
   }
@@ -174,7 +194,18 @@ public final class Gateway {
           + "time, connections), eventLoops, dataDir or embeddedBackends take effect on the next restart; "
           + "routes and everything else are applied now");
     }
-    RequestPipeline previous = pipeline.getAndSet(new RequestPipeline(vertx, next, observer, metrics));
+    if (next.identityEnabled() != running.identityEnabled()) {
+      return Future.failedFuture(new IllegalStateException("adding or removing the identity: section needs a "
+          + "restart; the running configuration stays"));
+    }
+    if (!Objects.equals(next.identity(), running.identity()) || !Objects.equals(next.cluster(), running.cluster())) {
+      LOG.warn("Configuration reload: changes to the identity: and cluster: sections take effect on the next "
+          + "restart");
+    }
+    if (identity != null) {
+      identity.updateHosts(next);
+    }
+    RequestPipeline previous = pipeline.getAndSet(new RequestPipeline(vertx, next, observer, metrics, identity));
     // Requests already inside the old version (e.g. waiting on a policy) still use its upstream
     // clients: close them only after the drain time, then give stragglers a few more seconds.
     vertx.setTimer(Math.max(1, running.limits().drainTimeout().toMillis()),
@@ -205,6 +236,7 @@ public final class Gateway {
     return Future.join(drains)
         .eventually(() -> redirect == null ? Future.succeededFuture() : redirect.close())
         .eventually(admin::close)
+        .eventually(() -> identity == null ? Future.succeededFuture() : identity.close())
         .eventually(() -> vertx.close())
         .onComplete(ar -> plugins.close())
         .onComplete(ar -> LOG.info("Portcullis stopped"))
@@ -233,6 +265,11 @@ public final class Gateway {
 
   public int redirectPort() {
     return redirect == null ? -1 : redirect.server().actualPort();
+  }
+
+  /** The identity services, or null when the configuration has no identity section. */
+  public IdentityServices identity() {
+    return identity;
   }
 
   public Path dataDir() {

@@ -15,7 +15,11 @@ import java.util.List;
  * A small application holding (fake) personal data, the kind of service Portcullis protects.
  * {@code GET /records} lists the records, {@code GET /records/{id}} returns one, anything else is 404.
  * Every response says which gateway request it served ({@code X-Request-Id}), so that access can
- * be traced end to end. A later issue makes it verify the gateway's signed identity assertion.
+ * be traced end to end.
+ *
+ * <p>With {@code assertionJwks} configured (as behind the demo gateway) it trusts nobody but the
+ * gateway: every request must carry a valid signed identity assertion ({@code X-Portcullis-Assertion}),
+ * or it is refused with 401; and it shows only the records of the assertion's tenant.
  *
  * <p>Runs alone ({@code java -jar portcullis-sample-backends-*-records.jar [port]}) or as a verticle.
  */
@@ -30,11 +34,18 @@ public class RecordsServer extends VerticleBase {
       record("r-2002", "globex", "Edsger Dijkstra", "edsger@example.invalid", "1930-05-11"));
 
   private HttpServer server;
+  private AssertionVerifier verifier;
 
   @Override
   public Future<?> start() {
     int port = config().getInteger("port", DEFAULT_PORT);
     String host = config().getString("host", "127.0.0.1");
+    String jwks = config().getString("assertionJwks");
+    if (jwks != null && !jwks.isBlank()) {
+      verifier = new AssertionVerifier(vertx, jwks, config().getString("gatewayCa",
+          config().getString("gatewayCertificate")),
+          config().getString("assertionIssuer", "portcullis"), config().getString("assertionAudience", "records"));
+    }
     server = vertx.createHttpServer().requestHandler(this::handle);
     return server.listen(port, host);
   }
@@ -44,6 +55,26 @@ public class RecordsServer extends VerticleBase {
   }
 
   private void handle(HttpServerRequest request) {
+    if (verifier == null) {
+      serve(request, null);
+      return;
+    }
+    request.pause();
+    verifier.verify(request.getHeader("X-Portcullis-Assertion")).onComplete(ar -> {
+      request.resume();
+      if (ar.failed()) {
+        request.response().setStatusCode(401).putHeader("content-type", "application/json")
+            .end(new JsonObject().put("error", ar.cause().getMessage()).encode());
+      } else {
+        serve(request, (String) ar.result().getClaim("tenant"));
+      }
+    });
+  }
+
+  /** Serves the records; {@code tenant} non-null shows only that tenant's. */
+  private void serve(HttpServerRequest request, String tenant) {
+    List<JsonObject> visible = tenant == null ? RECORDS
+        : RECORDS.stream().filter(r -> r.getString("tenant").equals(tenant)).toList();
     String path = request.path();
     var response = request.response().putHeader("content-type", "application/json");
     String requestId = request.getHeader("x-request-id");
@@ -51,12 +82,12 @@ public class RecordsServer extends VerticleBase {
       response.putHeader("x-request-id", requestId);
     }
     if (path.equals("/records") || path.equals("/records/")) {
-      response.end(new JsonObject().put("records", new JsonArray(RECORDS)).encode());
+      response.end(new JsonObject().put("records", new JsonArray(visible)).encode());
       return;
     }
     if (path.startsWith("/records/")) {
       String id = path.substring("/records/".length());
-      RECORDS.stream().filter(r -> r.getString("id").equals(id)).findFirst().ifPresentOrElse(
+      visible.stream().filter(r -> r.getString("id").equals(id)).findFirst().ifPresentOrElse(
           r -> response.end(r.encode()),
           () -> response.setStatusCode(404).end(new JsonObject().put("error", "no record " + id).encode()));
       return;

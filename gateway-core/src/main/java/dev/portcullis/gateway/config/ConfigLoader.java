@@ -133,11 +133,14 @@ public final class ConfigLoader {
       for (ConfigNode item : root.list("embeddedBackends", false)) {
         embedded.add(embeddedBackend(item));
       }
+      IdentityConfigParser identityParser = new IdentityConfigParser(this::path);
+      IdentityConfig identity = identityParser.identity(root.object("identity", false), dataDir);
+      ClusterConfig cluster = identityParser.cluster(root.object("cluster", false));
       List<GatewayConfig.Route> routes = new ArrayList<>();
       Set<String> ids = new HashSet<>();
       List<ConfigNode> routeNodes = root.list("routes", true);
       for (ConfigNode item : routeNodes) {
-        GatewayConfig.Route route = route(item, limits);
+        GatewayConfig.Route route = route(item, limits, identity != null, identityParser);
         if (route != null && !ids.add(route.id())) {
           item.error("id", "duplicate route id '" + route.id() + "'");
         }
@@ -145,7 +148,7 @@ public final class ConfigLoader {
       }
       root.finish();
       return new GatewayConfig(source, dataDir, eventLoops, listeners, limits, trusted, normalization, reload, networks,
-          List.copyOf(embedded), routes);
+          List.copyOf(embedded), identity, cluster, routes);
     }
 
     private GatewayConfig.Listeners listeners(ConfigNode node, ConfigNode root) {
@@ -411,14 +414,23 @@ public final class ConfigLoader {
         node.error("must be a mapping with verticle, host and port");
         return null;
       }
+      Map<String, String> options = new java.util.LinkedHashMap<>();
+      ConfigNode optionsNode = node.object("options", false);
+      if (optionsNode != null) {
+        for (String key : optionsNode.keys()) {
+          options.put(key, optionsNode.string(key, ""));
+        }
+        optionsNode.finish();
+      }
       GatewayConfig.EmbeddedBackend backend = new GatewayConfig.EmbeddedBackend(
           node.requiredString("verticle"), node.string("host", "127.0.0.1"),
-          node.integer("port", 0, 0, 65535));
+          node.integer("port", 0, 0, 65535), Map.copyOf(options));
       node.finish();
       return backend;
     }
 
-    private GatewayConfig.Route route(ConfigNode node, GatewayConfig.Limits limits) {
+    private GatewayConfig.Route route(ConfigNode node, GatewayConfig.Limits limits, boolean identityEnabled,
+        IdentityConfigParser identityParser) {
       if (!node.isMapping()) {
         node.error("a route must be a mapping with id, match and upstream");
         return null;
@@ -437,16 +449,48 @@ public final class ConfigLoader {
       boolean hasPolicies = node.has("policies") && !node.list("policies", false).isEmpty();
       List<PolicySpec> policies = policies(node, id);
       Duration policyTimeout = positive(node, "policyTimeout", node.duration("policyTimeout", Duration.ofSeconds(2)));
-      if (!hasPolicies && !isPublic) {
-        node.error("a route without policies lets everyone through: add policies, or say "
-            + "'public: true' to make that explicit");
+      GatewayConfig.Authentication authentication = authentication(node, identityEnabled, isPublic);
+      GatewayConfig.AssertionSpec assertion = identityParser.assertionSpec(node.object("assertion", false), id);
+      if (assertion != null && !identityEnabled) {
+        node.error("assertion", "an identity assertion needs the identity: section");
+      }
+      if (!hasPolicies && !isPublic && authentication != GatewayConfig.Authentication.REQUIRED) {
+        node.error("a route without policies lets everyone through: add policies, require a login "
+            + "('authentication: required'), or say 'public: true' to make that explicit");
       }
       if (hasPolicies && isPublic) {
         node.error("public", "'public: true' is only for routes without policies; remove it or the policies");
       }
       node.finish();
       return new GatewayConfig.Route(id, match, upstream, replacePrefix, preserveHost, maxBody, isPublic,
-          policies, policyTimeout);
+          policies, policyTimeout, authentication, assertion);
+    }
+
+    /** Required by default once identities exist (fail closed); public routes never ask for one. */
+    private static GatewayConfig.Authentication authentication(ConfigNode node, boolean identityEnabled,
+        boolean isPublic) {
+      String raw = node.string("authentication", null);
+      if (raw == null) {
+        return identityEnabled && !isPublic ? GatewayConfig.Authentication.REQUIRED
+            : GatewayConfig.Authentication.OPTIONAL;
+      }
+      switch (raw.trim().toLowerCase(Locale.ROOT)) {
+        case "required" -> {
+          if (!identityEnabled) {
+            node.error("authentication", "'required' needs the identity: section (there is no one to log in)");
+          } else if (isPublic) {
+            node.error("authentication", "a public route cannot require a login; remove one of the two");
+          }
+          return GatewayConfig.Authentication.REQUIRED;
+        }
+        case "optional" -> {
+          return GatewayConfig.Authentication.OPTIONAL;
+        }
+        default -> {
+          node.error("authentication", "must be 'required' or 'optional', got '" + raw + "'");
+          return GatewayConfig.Authentication.REQUIRED;
+        }
+      }
     }
 
     private static String rewrite(ConfigNode node, GatewayConfig.Match match) {

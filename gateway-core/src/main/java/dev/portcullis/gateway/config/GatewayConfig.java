@@ -28,7 +28,14 @@ public record GatewayConfig(
     Reload reload,
     Map<String, List<Cidr>> networks,
     List<EmbeddedBackend> embeddedBackends,
+    IdentityConfig identity,
+    ClusterConfig cluster,
     List<Route> routes) {
+
+  /** Whether people and tokens can be authenticated (an {@code identity:} section is present). */
+  public boolean identityEnabled() {
+    return identity != null;
+  }
 
   public record Listeners(PublicListener publicListener, RedirectListener redirect, AdminListener admin) {
   }
@@ -75,7 +82,7 @@ public record GatewayConfig(
   }
 
   /** A Vert.x verticle started in the gateway's own process (the quick start's sample backends). */
-  public record EmbeddedBackend(String verticle, String host, int port) {
+  public record EmbeddedBackend(String verticle, String host, int port, Map<String, String> options) {
   }
 
   public record Route(
@@ -87,7 +94,23 @@ public record GatewayConfig(
       long maxBodySize,
       boolean isPublic,
       List<PolicySpec> policies,
-      Duration policyTimeout) {
+      Duration policyTimeout,
+      Authentication authentication,
+      AssertionSpec assertion) {
+  }
+
+  /**
+   * Whether a route needs a known identity before its policies run. {@code REQUIRED} sends an
+   * anonymous browser to the login page and answers an API client 401; {@code OPTIONAL} lets the
+   * policies decide about anonymous requests.
+   */
+  public enum Authentication { REQUIRED, OPTIONAL }
+
+  /**
+   * The signed identity assertion for one route's upstream: which header carries it, its audience,
+   * and whether the subject is a per-upstream pseudonym instead of the user id.
+   */
+  public record AssertionSpec(String header, String audience, boolean pseudonymous) {
   }
 
   /** Null fields match anything; an empty method set matches every method. */

@@ -1,6 +1,8 @@
 package dev.portcullis.gateway.pipeline;
 
+import dev.portcullis.gateway.identity.Authenticated;
 import dev.portcullis.gateway.observe.RequestObserver;
+import dev.portcullis.plugin.Identity;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -35,6 +37,7 @@ public final class Exchange {
   private Runnable onClientGone;
   private MultiMap upstreamHeaders;
   private IntConsumer upstreamResponseHook;
+  private Authenticated authenticated;
 
   Exchange(HttpServerRequest request, Stage[] stages, RequestObserver observer, String hsts) {
     this.request = request;
@@ -206,6 +209,20 @@ public final class Exchange {
     if (upstreamResponseHook != null) {
       upstreamResponseHook.accept(status);
     }
+  }
+
+  /** How the request was authenticated, or null for an anonymous one. */
+  public Authenticated authenticated() {
+    return authenticated;
+  }
+
+  /** Who is asking, or null when anonymous. */
+  public Identity identity() {
+    return authenticated == null ? null : authenticated.identity();
+  }
+
+  void authenticated(Authenticated authenticated) {
+    this.authenticated = authenticated;
   }
 
   /** Registers what to do when the client disconnects before the response ends. */

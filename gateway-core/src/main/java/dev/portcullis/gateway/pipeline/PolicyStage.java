@@ -10,18 +10,21 @@ import java.time.Clock;
 
 /**
  * Step 5: runs the route's policy chain and turns its verdict into the request's fate. Only here
- * does a policy decision become HTTP: deny → the policy's status and key, challenge → 401 with
- * {@code WWW-Authenticate}, nobody allowed → 403, policy error → 503. A route without policies is
+ * does a policy decision become HTTP: deny → the policy's status and key, challenge → the login
+ * page for a browser (kind {@code login}) or 401 with {@code WWW-Authenticate}, nobody allowed →
+ * 403, policy error → 503. A route without policies is
  * public (config validation made sure it says so).
  */
 final class PolicyStage implements Stage {
 
   private final Vertx vertx;
   private final Clock clock;
+  private final boolean portal;
 
-  PolicyStage(Vertx vertx, Clock clock) {
+  PolicyStage(Vertx vertx, Clock clock, boolean portal) {
     this.vertx = vertx;
     this.clock = clock;
+    this.portal = portal;
   }
 
   @Override
@@ -54,10 +57,11 @@ final class PolicyStage implements Stage {
         }
         case CHALLENGE -> {
           Decision.Challenge challenge = (Decision.Challenge) verdict.decision();
-          exchange.response().putHeader("WWW-Authenticate", "Portcullis realm=\"portcullis\", challenge=\""
-              + quoted(challenge.kind()) + "\", error_description=\"" + quoted(challenge.hint()) + "\"");
-          exchange.reject(new Problem(401, challenge.kind().toUpperCase(java.util.Locale.ROOT) + "_REQUIRED",
-              "Unauthorized", challenge.hint()));
+          if (challenge.kind().equals("login")) {
+            Challenges.login(exchange, portal, challenge.hint());
+          } else {
+            Challenges.other(exchange, challenge.kind(), challenge.hint());
+          }
         }
         case NOBODY_ALLOWED -> exchange.reject(new Problem(403, "ACCESS_DENIED", "Forbidden",
             "no policy on this route allowed the request"));
@@ -74,15 +78,5 @@ final class PolicyStage implements Stage {
       org.slf4j.LoggerFactory.getLogger(PolicyStage.class).warn("Policy '{}' response hook failed: {}",
           link.policyId(), e.toString());
     }
-  }
-
-  /** A value safe inside a quoted header parameter: no quotes, backslashes or control characters. */
-  private static String quoted(String value) {
-    StringBuilder out = new StringBuilder(value.length());
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      out.append(c < 0x20 || c == 0x7f || c == '"' || c == '\\' ? ' ' : c);
-    }
-    return out.toString();
   }
 }

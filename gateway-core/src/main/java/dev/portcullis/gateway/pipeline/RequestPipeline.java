@@ -1,6 +1,7 @@
 package dev.portcullis.gateway.pipeline;
 
 import dev.portcullis.gateway.config.GatewayConfig;
+import dev.portcullis.gateway.identity.IdentityServices;
 import dev.portcullis.gateway.net.ClientAddressResolver;
 import dev.portcullis.gateway.net.PathNormalizer;
 import dev.portcullis.gateway.observe.GatewayMetrics;
@@ -24,11 +25,12 @@ import java.util.List;
  * <ol>
  *   <li>(listener: TLS, limits on request line, headers and connections)</li>
  *   <li>normalise the path and host; resolve the client address; give the request its ids</li>
+ *   <li>(beside the journey: the login portal and the JWKS answer their own paths)</li>
  *   <li>match a route (no match is 404)</li>
- *   <li>authenticate — added by the identity issue</li>
+ *   <li>authenticate: API token, bearer JWT, session cookie or anonymous</li>
  *   <li>run the route's policy chain (deny by default; see PolicyChain)</li>
  *   <li>audit — added by the audit issue</li>
- *   <li>enforce the body limit and forward to the upstream</li>
+ *   <li>enforce the body limit, add the signed identity assertion and forward to the upstream</li>
  * </ol>
  */
 public final class RequestPipeline {
@@ -39,7 +41,12 @@ public final class RequestPipeline {
   private final RequestObserver observer;
   private final String hsts;
 
-  public RequestPipeline(Vertx vertx, GatewayConfig config, RequestObserver observer, GatewayMetrics metrics) {
+  /**
+   * @param identity the identity services, or null when the configuration has no identity section
+   *                 (then every request is anonymous)
+   */
+  public RequestPipeline(Vertx vertx, GatewayConfig config, RequestObserver observer, GatewayMetrics metrics,
+      IdentityServices identity) {
     this.config = config;
     this.observer = observer;
     this.hsts = config.listeners().publicListener().hsts().headerValue();
@@ -58,9 +65,12 @@ public final class RequestPipeline {
         new NormalizeStage(new PathNormalizer(config.normalization().mergeSlashes())),
         new ClientAddressStage(new ClientAddressResolver(config.trustedProxies())),
         new RequestIdStage(),
+        new PortalStage(identity),
         new RouteMatchStage(new RouteTable(routes)),
-        new PolicyStage(vertx, Clock.systemUTC()),
+        new AuthenticateStage(identity),
+        new PolicyStage(vertx, Clock.systemUTC(), identity != null),
         new BodyLimitStage(),
+        new AssertionStage(identity),
         new ForwardStage(new Forwarder(vertx, observer), new WebSocketRelay(observer)),
     };
   }

@@ -71,7 +71,7 @@ public final class RequestPolicyContext implements PolicyContext, RequestView {
 
   @Override
   public Optional<Identity> identity() {
-    return Optional.empty(); // the authentication stage (identity issue) fills this
+    return Optional.ofNullable(exchange.identity());
   }
 
   @Override

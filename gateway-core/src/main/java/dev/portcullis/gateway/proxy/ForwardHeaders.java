@@ -30,7 +30,10 @@ public final class ForwardHeaders {
       "x-forwarded-prefix", "x-forwarded-server", "x-forwarded-ssl", "x-forwarded-scheme", "x-forwarded-uri",
       "x-real-ip", "true-client-ip", "x-client-ip", "x-cluster-client-ip", "cf-connecting-ip", "fastly-client-ip",
       "x-original-url", "x-rewrite-url", "x-original-uri", "x-original-forwarded-for",
-      "x-request-id", "traceparent", "tracestate");
+      "x-request-id", "traceparent", "tracestate", "x-portcullis-assertion");
+
+  /** The gateway's own cookies (session, CSRF, OIDC state) never travel upstream. */
+  private static final String GATEWAY_COOKIE_PREFIX = "__Host-portcullis";
 
   private ForwardHeaders() {
   }
@@ -53,6 +56,13 @@ public final class ForwardHeaders {
     HttpServerRequest request = exchange.request();
     toUpstream(request.headers(), new Origin(request.remoteAddress().hostAddress(), exchange.peerTrusted(),
         exchange.clientAddress(), request.authority().toString(), exchange.requestId(), exchange.traceparent()), out);
+    var assertion = exchange.route().config().assertion();
+    if (assertion != null) {
+      out.remove(assertion.header()); // only the gateway may set it (below, when there is an identity)
+    }
+    if (exchange.authenticated() != null && !"session".equals(exchange.authenticated().method())) {
+      out.remove("Authorization"); // the credential was for the gateway; upstreams get the assertion
+    }
     if (exchange.upstreamHeaders() != null) {
       out.setAll(exchange.upstreamHeaders());
     }
@@ -71,7 +81,12 @@ public final class ForwardHeaders {
     Set<String> connectionTokens = connectionTokens(in);
     for (var entry : in) {
       String name = entry.getKey().toLowerCase(Locale.ROOT);
-      if (!HOP_BY_HOP.contains(name) && !REBUILT.contains(name) && !connectionTokens.contains(name)) {
+      if (name.equals("cookie")) {
+        String kept = withoutGatewayCookies(entry.getValue());
+        if (!kept.isEmpty()) {
+          out.add(entry.getKey(), kept);
+        }
+      } else if (!HOP_BY_HOP.contains(name) && !REBUILT.contains(name) && !connectionTokens.contains(name)) {
         out.add(entry.getKey(), entry.getValue());
       }
     }
@@ -100,6 +115,20 @@ public final class ForwardHeaders {
       out.set("tracestate", tracestate);
     }
     return out;
+  }
+
+  static String withoutGatewayCookies(String header) {
+    if (!header.contains(GATEWAY_COOKIE_PREFIX)) {
+      return header;
+    }
+    StringBuilder kept = new StringBuilder(header.length());
+    for (String part : header.split(";")) {
+      String cookie = part.trim();
+      if (!cookie.isEmpty() && !cookie.startsWith(GATEWAY_COOKIE_PREFIX)) {
+        kept.append(kept.length() == 0 ? "" : "; ").append(cookie);
+      }
+    }
+    return kept.toString();
   }
 
   /** Copies an upstream response's headers to the client response, leaving hop-by-hop ones behind. */

@@ -1,0 +1,64 @@
+package dev.portcullis.gateway.cluster;
+
+import com.hazelcast.client.HazelcastClient;
+import com.hazelcast.client.config.ClientConfig;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.IndexType;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import dev.portcullis.gateway.config.ClusterConfig;
+
+/**
+ * This instance's handle on the shared state: an embedded Hazelcast member (TCP-IP join with the
+ * configured members, multicast and cloud auto-detection off) or a client of an external cluster.
+ * Starting blocks (joining takes a moment): call {@link #start} from a worker.
+ */
+public final class ClusterNode {
+
+  public static final String SESSIONS = "portcullis-sessions";
+  public static final String LOGIN_FAILURES = "portcullis-login-failures";
+  public static final String OIDC_STATES = "portcullis-oidc-states";
+  public static final String IAM_CHANGES = "portcullis-iam-changes";
+
+  private ClusterNode() {
+  }
+
+  public static HazelcastInstance start(ClusterConfig config, String instanceName) {
+    if (config.mode() == ClusterConfig.Mode.CLIENT) {
+      ClientConfig client = new ClientConfig();
+      client.setClusterName(config.name());
+      client.setInstanceName(instanceName);
+      client.setProperty("hazelcast.logging.type", "slf4j");
+      client.getNetworkConfig().setAddresses(config.members());
+      client.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(30_000);
+      return HazelcastClient.newHazelcastClient(client);
+    }
+    return Hazelcast.newHazelcastInstance(memberConfig(config, instanceName));
+  }
+
+  static Config memberConfig(ClusterConfig config, String instanceName) {
+    Config hz = new Config();
+    hz.setClusterName(config.name());
+    hz.setInstanceName(instanceName);
+    hz.setProperty("hazelcast.logging.type", "slf4j");
+    hz.setProperty("hazelcast.phone.home.enabled", "false");
+    // The gateway shuts Hazelcast down itself, after draining requests that may still need it.
+    hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+    hz.getNetworkConfig().setPort(config.port()).setPortAutoIncrement(config.portAutoIncrement());
+    hz.getNetworkConfig().setPublicAddress(null);
+    hz.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(config.host());
+    hz.setProperty("hazelcast.local.localAddress", config.host());
+    JoinConfig join = hz.getNetworkConfig().getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(config.members().isEmpty()
+        ? java.util.List.of(config.host()) : config.members());
+    hz.addMapConfig(new MapConfig(SESSIONS).setBackupCount(config.sessionBackups())
+        .addIndexConfig(new com.hazelcast.config.IndexConfig(IndexType.HASH, "userId")));
+    hz.addMapConfig(new MapConfig(LOGIN_FAILURES).setBackupCount(Math.max(1, config.sessionBackups())));
+    hz.addMapConfig(new MapConfig(OIDC_STATES).setBackupCount(Math.max(1, config.sessionBackups())));
+    return hz;
+  }
+}

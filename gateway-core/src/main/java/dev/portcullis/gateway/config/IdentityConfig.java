@@ -1,0 +1,81 @@
+package dev.portcullis.gateway.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The {@code identity:} section: where users live, how people log in, how long sessions last,
+ * which token issuers are trusted and how the gateway asserts identity to upstreams. Absent
+ * section: every request is anonymous and no login portal is served.
+ */
+public record IdentityConfig(
+    Store store,
+    Passwords passwords,
+    Login login,
+    Sessions sessions,
+    List<Issuer> issuers,
+    List<OidcProvider> oidc,
+    Assertion assertion) {
+
+  /** JDBC URL of the IAM store; the default is an H2 file in the data directory. */
+  public record Store(String jdbcUrl, String username, String password, int maxPoolSize, boolean seedDemo,
+      Duration cacheTtl) {
+  }
+
+  /** Argon2id parameters (memory in KiB) and the rules a new password must meet. */
+  public record Passwords(int memoryKib, int iterations, int parallelism, int minLength) {
+  }
+
+  /**
+   * Brute-force protection: after {@code freeAttempts} failures within {@code window}, each further
+   * failure locks for {@code backoffBase · 2^(n - freeAttempts)}, at most {@code maxLockout}.
+   */
+  public record Login(int freeAttempts, Duration backoffBase, Duration maxLockout, Duration window) {
+  }
+
+  public record Sessions(Duration idleTimeout, Duration absoluteTimeout) {
+  }
+
+  /**
+   * A trusted issuer of bearer JWTs. Exactly one of {@code jwksUri} and discovery (the issuer's
+   * {@code /.well-known/openid-configuration}) says where its keys are.
+   */
+  public record Issuer(
+      String id,
+      String issuer,
+      URI jwksUri,
+      boolean discovery,
+      Set<String> audiences,
+      Set<String> algorithms,
+      Duration clockSkew,
+      Duration jwksRefreshInterval,
+      Path caFile,
+      ClaimMapping claims) {
+  }
+
+  /** Dotted claim paths (e.g. {@code realm_access.roles}) that give an identity's parts. */
+  public record ClaimMapping(String subject, String tenant, String roles, String defaultTenant) {
+  }
+
+  /** An external OpenID Connect provider the login portal offers ("Sign in with …"). */
+  public record OidcProvider(
+      String id,
+      String displayName,
+      String issuer,
+      String clientId,
+      String clientSecret,
+      List<String> scopes,
+      Set<String> algorithms,
+      Path caFile,
+      String usernameClaim,
+      String tenant,
+      boolean provisionUsers) {
+  }
+
+  /** The signed identity assertion (ES256 JWT) that upstreams receive. */
+  public record Assertion(String issuer, Duration lifetime, Duration keyRotation) {
+  }
+}

@@ -1,0 +1,134 @@
+package dev.portcullis.gateway.identity;
+
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.topic.ITopic;
+import dev.portcullis.gateway.cluster.ClusterNode;
+import dev.portcullis.gateway.identity.store.ApiToken;
+import dev.portcullis.gateway.identity.store.Grant;
+import dev.portcullis.gateway.identity.store.JdbcIamStore;
+import dev.portcullis.gateway.identity.store.User;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The IAM store as the request path sees it: asynchronous (JDBC runs on a worker pool of its own,
+ * never on an event loop) and cached in Caffeine. Every change made through this class is
+ * announced on a Hazelcast topic, and every instance drops what it cached about that user (or
+ * tenant), so a revoked role stops working everywhere within one message hop.
+ */
+public final class Iam {
+
+  private final Vertx vertx;
+  private final JdbcIamStore store;
+  private final WorkerExecutor workers;
+  private final ITopic<String> changes;
+  private final UUID listener;
+  private final AsyncCache<String, Optional<User>> users;
+  private final AsyncCache<String, List<Grant>> grants;
+  private final AsyncCache<String, Optional<ApiToken>> tokens;
+  private final AsyncCache<String, Map<String, Set<String>>> tenantRoles;
+
+  public Iam(Vertx vertx, JdbcIamStore store, HazelcastInstance hazelcast, int workerThreads, Duration cacheTtl) {
+    this.vertx = vertx;
+    this.store = store;
+    this.workers = vertx.createSharedWorkerExecutor("portcullis-iam", workerThreads);
+    this.users = cache(cacheTtl);
+    this.grants = cache(cacheTtl);
+    this.tokens = cache(cacheTtl);
+    this.tenantRoles = cache(cacheTtl);
+    this.changes = hazelcast.getTopic(ClusterNode.IAM_CHANGES);
+    this.listener = changes.addMessageListener(message -> invalidate(message.getMessageObject()));
+  }
+
+  private static <K, V> AsyncCache<K, V> cache(Duration ttl) {
+    return Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(ttl).buildAsync();
+  }
+
+  /** The blocking store, for callers that are already on a worker (seeding, tests, admin tools). */
+  public JdbcIamStore store() {
+    return store;
+  }
+
+  /** Runs store work on the IAM worker pool. */
+  public <T> Future<T> blocking(Callable<T> work) {
+    return workers.executeBlocking(work, false);
+  }
+
+  public Future<Optional<User>> user(String userId) {
+    return cached(users, userId, () -> store.userById(userId));
+  }
+
+  public Future<List<Grant>> grants(String userId) {
+    return cached(grants, userId, () -> store.grantsOf(userId));
+  }
+
+  public Future<Optional<ApiToken>> tokenByHash(String hash) {
+    return cached(tokens, hash, () -> store.tokenByHash(hash));
+  }
+
+  /** Role name → permissions in a tenant (for roles named by a bearer token's claims). */
+  public Future<Map<String, Set<String>>> rolePermissions(String tenantId) {
+    return cached(tenantRoles, tenantId, () -> store.rolePermissions(tenantId));
+  }
+
+  /**
+   * Tells every instance (this one included) that what it knows about {@code userId} is stale.
+   * Call after any change to a user, their groups, bindings or tokens.
+   */
+  public void userChanged(String userId) {
+    changes.publish("user:" + userId);
+  }
+
+  /** Tells every instance that a tenant's roles changed. */
+  public void tenantChanged(String tenantId) {
+    changes.publish("tenant:" + tenantId);
+  }
+
+  private void invalidate(String message) {
+    if (message.startsWith("user:")) {
+      String userId = message.substring(5);
+      users.synchronous().invalidate(userId);
+      grants.synchronous().invalidate(userId);
+      // Tokens are keyed by hash; a user's change is rare enough to drop them all.
+      tokens.synchronous().invalidateAll();
+    } else if (message.startsWith("tenant:")) {
+      tenantRoles.synchronous().invalidate(message.substring(7));
+      grants.synchronous().invalidateAll();
+    } else {
+      users.synchronous().invalidateAll();
+      grants.synchronous().invalidateAll();
+      tokens.synchronous().invalidateAll();
+      tenantRoles.synchronous().invalidateAll();
+    }
+  }
+
+  private <V> Future<V> cached(AsyncCache<String, V> cache, String key, Callable<V> load) {
+    CompletableFuture<V> value = cache.get(key, (k, executor) ->
+        blocking(load).toCompletionStage().toCompletableFuture());
+    if (value.isDone() && !value.isCompletedExceptionally()) {
+      return Future.succeededFuture(value.join()); // the hot path: no hop through the context
+    }
+    return Future.fromCompletionStage(value, vertx.getOrCreateContext());
+  }
+
+  public void close() {
+    try {
+      changes.removeMessageListener(listener);
+    } catch (RuntimeException e) {
+      // Hazelcast may already be shutting down.
+    }
+    workers.close();
+  }
+}

@@ -1,0 +1,179 @@
+package dev.portcullis.gateway.identity;
+
+import com.hazelcast.core.HazelcastInstance;
+import dev.portcullis.gateway.cluster.ClusterNode;
+import dev.portcullis.gateway.config.GatewayConfig;
+import dev.portcullis.gateway.config.IdentityConfig;
+import dev.portcullis.gateway.identity.assertion.AssertionSigner;
+import dev.portcullis.gateway.identity.assertion.Pseudonyms;
+import dev.portcullis.gateway.identity.assertion.SigningKeys;
+import dev.portcullis.gateway.identity.login.LoginThrottle;
+import dev.portcullis.gateway.identity.portal.LoginPortal;
+import dev.portcullis.gateway.identity.portal.OidcLogin;
+import dev.portcullis.gateway.identity.session.SessionStore;
+import dev.portcullis.gateway.identity.store.Database;
+import dev.portcullis.gateway.identity.store.JdbcIamStore;
+import dev.portcullis.gateway.identity.token.ApiTokens;
+import dev.portcullis.gateway.identity.token.BearerTokens;
+import dev.portcullis.gateway.net.HostPattern;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Everything that knows who people are, wired once per gateway process: the IAM store, the cluster
+ * member, sessions, login throttling, token checks, the login portal and the assertion signer.
+ * Its configuration applies at start; a reload that changes {@code identity:} or {@code cluster:}
+ * takes effect on restart (as with listeners).
+ */
+public final class IdentityServices {
+
+  private static final Logger LOG = LoggerFactory.getLogger(IdentityServices.class);
+
+  private final Vertx vertx;
+  private final Database database;
+  private final HazelcastInstance hazelcast;
+  private final Iam iam;
+  private final SessionStore sessions;
+  private final IdentityResolver resolver;
+  private final BearerTokens bearer;
+  private final ApiTokens apiTokens;
+  private final SigningKeys signingKeys;
+  private final AssertionSigner assertions;
+  private final OidcLogin oidc;
+  private final LoginPortal portal;
+  private final LoginThrottle throttle;
+  private final PasswordHasher hasher;
+  private final List<HostPattern> hosts = new CopyOnWriteArrayList<>();
+  private final long keyTimer;
+
+  private record Opened(Database database, HazelcastInstance hazelcast, JdbcIamStore store, PasswordHasher hasher,
+      SigningKeys keys, byte[] pseudonymKey) {
+  }
+
+  private IdentityServices(Vertx vertx, GatewayConfig config, Opened opened, Clock clock) {
+    IdentityConfig identity = config.identity();
+    this.vertx = vertx;
+    this.database = opened.database();
+    this.hazelcast = opened.hazelcast();
+    this.hasher = opened.hasher();
+    this.signingKeys = opened.keys();
+    this.iam = new Iam(vertx, opened.store(), hazelcast, identity.store().maxPoolSize(), identity.store().cacheTtl());
+    this.sessions = new SessionStore(vertx, hazelcast, identity.sessions(), clock);
+    this.throttle = new LoginThrottle(vertx, hazelcast, identity.login(), clock);
+    this.resolver = new IdentityResolver(iam, clock);
+    this.bearer = new BearerTokens(vertx, identity.issuers(), iam, clock);
+    this.apiTokens = new ApiTokens(iam, resolver, clock);
+    this.assertions = new AssertionSigner(signingKeys, new Pseudonyms(opened.pseudonymKey()),
+        identity.assertion().issuer(), identity.assertion().lifetime(), clock);
+    this.oidc = identity.oidc().isEmpty() ? null : new OidcLogin(vertx, identity.oidc(), hazelcast, iam, clock);
+    this.portal = new LoginPortal(iam, hasher, sessions, throttle, oidc, hosts, assertions::jwks);
+    updateHosts(config);
+    // Other instances may rotate the shared keys: re-read them now and then.
+    this.keyTimer = vertx.setPeriodic(Duration.ofMinutes(1).toMillis(), id -> iam.blocking(() -> {
+      signingKeys.refresh();
+      return null;
+    }).onFailure(err -> LOG.warn("Cannot refresh the assertion signing keys: {}", err.getMessage())));
+  }
+
+  /** Opens the store (migrating it), joins the cluster and loads the signing keys; blocking parts on a worker. */
+  public static Future<IdentityServices> start(Vertx vertx, GatewayConfig config, Clock clock) {
+    IdentityConfig identity = Objects.requireNonNull(config.identity());
+    return vertx.executeBlocking(() -> {
+      Database database = Database.open(identity.store());
+      HazelcastInstance hazelcast;
+      try {
+        hazelcast = ClusterNode.start(config.cluster(), "portcullis-" + java.util.UUID.randomUUID());
+      } catch (RuntimeException e) {
+        database.close();
+        throw e;
+      }
+      try {
+        JdbcIamStore store = new JdbcIamStore(database.dataSource(), clock);
+        PasswordHasher hasher = new PasswordHasher(identity.passwords());
+        if (identity.store().seedDemo()) {
+          DemoSeed.seedIfEmpty(store, hasher);
+        }
+        SigningKeys keys = new SigningKeys(store, identity.assertion().keyRotation(),
+            identity.assertion().lifetime(), clock);
+        keys.refresh();
+        byte[] pseudonymKey = Base64.getUrlDecoder().decode(store.secret("pseudonym-key", Secrets::random256));
+        return new Opened(database, hazelcast, store, hasher, keys, pseudonymKey);
+      } catch (RuntimeException e) {
+        hazelcast.shutdown();
+        database.close();
+        throw e;
+      }
+    }, false).map(opened -> new IdentityServices(vertx, config, opened, clock));
+  }
+
+  /** Hosts a login may return to: those the current routes serve. */
+  public void updateHosts(GatewayConfig config) {
+    List<HostPattern> next = config.routes().stream().map(r -> r.match().host()).filter(Objects::nonNull).toList();
+    hosts.clear();
+    hosts.addAll(next);
+  }
+
+  public Iam iam() {
+    return iam;
+  }
+
+  public SessionStore sessions() {
+    return sessions;
+  }
+
+  public IdentityResolver resolver() {
+    return resolver;
+  }
+
+  public BearerTokens bearer() {
+    return bearer;
+  }
+
+  public ApiTokens apiTokens() {
+    return apiTokens;
+  }
+
+  public AssertionSigner assertions() {
+    return assertions;
+  }
+
+  public LoginPortal portal() {
+    return portal;
+  }
+
+  public LoginThrottle throttle() {
+    return throttle;
+  }
+
+  public PasswordHasher hasher() {
+    return hasher;
+  }
+
+  public HazelcastInstance hazelcast() {
+    return hazelcast;
+  }
+
+  /** Leaves the cluster and closes the store (after the listeners have drained). */
+  public Future<Void> close() {
+    vertx.cancelTimer(keyTimer);
+    return Future.join(bearer.close(), oidc == null ? Future.succeededFuture() : oidc.close())
+        .eventually(() -> vertx.executeBlocking(() -> {
+          iam.close();
+          try {
+            hazelcast.shutdown();
+          } finally {
+            database.close();
+          }
+          return null;
+        }, false)).mapEmpty();
+  }
+}

@@ -1,0 +1,322 @@
+package dev.portcullis.gateway.identity.portal;
+
+import dev.portcullis.gateway.identity.Iam;
+import dev.portcullis.gateway.identity.PasswordHasher;
+import dev.portcullis.gateway.identity.Secrets;
+import dev.portcullis.gateway.identity.login.LoginThrottle;
+import dev.portcullis.gateway.identity.session.SessionStore;
+import dev.portcullis.gateway.identity.store.User;
+import dev.portcullis.gateway.net.HostPattern;
+import dev.portcullis.gateway.pipeline.Exchange;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The login portal under {@code /.portcullis/}: sign in with a password (or through an OIDC
+ * provider), sign out, and the gateway's public keys at {@code /.well-known/jwks.json}. It hangs
+ * off the side of the request pipeline, before route matching, and never forwards anything.
+ *
+ * <p>Unknown usernames and wrong passwords get the same page after the same work (a decoy Argon2id
+ * check), and are counted alike, so neither the answer, its timing nor a lockout says whether an
+ * account exists. Forms carry a CSRF token that must match a {@code SameSite=Strict} cookie.
+ */
+public final class LoginPortal {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LoginPortal.class);
+  public static final String PREFIX = "/.portcullis/";
+  public static final String JWKS_PATH = "/.well-known/jwks.json";
+  private static final int MAX_FORM = 16 * 1024;
+  private static final String BAD_CREDENTIALS = "The username or password is incorrect.";
+
+  private final Iam iam;
+  private final PasswordHasher hasher;
+  private final SessionStore sessions;
+  private final LoginThrottle throttle;
+  private final OidcLogin oidc;
+  private final ReturnTo returnTo;
+  private final java.util.function.Supplier<Map<String, Object>> jwks;
+
+  public LoginPortal(Iam iam, PasswordHasher hasher, SessionStore sessions, LoginThrottle throttle, OidcLogin oidc,
+      List<HostPattern> hosts, java.util.function.Supplier<Map<String, Object>> jwks) {
+    this.iam = iam;
+    this.hasher = hasher;
+    this.sessions = sessions;
+    this.throttle = throttle;
+    this.oidc = oidc;
+    this.returnTo = new ReturnTo(hosts);
+    this.jwks = jwks;
+  }
+
+  public static boolean serves(String path) {
+    return path.startsWith(PREFIX) || path.equals(JWKS_PATH) || path.equals("/.portcullis");
+  }
+
+  public void handle(Exchange exchange) {
+    HttpServerRequest request = exchange.request();
+    String path = exchange.path();
+    HttpMethod method = request.method();
+    boolean read = method == HttpMethod.GET || method == HttpMethod.HEAD;
+    exchange.outcome("PORTAL");
+    if (path.equals(JWKS_PATH) && read) {
+      request.resume();
+      request.response().putHeader("Content-Type", "application/jwk-set+json")
+          .putHeader("Cache-Control", "public, max-age=300")
+          .end(new io.vertx.core.json.JsonObject(jwks.get()).encode());
+      return;
+    }
+    switch (path) {
+      case "/.portcullis/static/portal.css" -> {
+        if (read) {
+          request.resume();
+          request.response().putHeader("Content-Type", "text/css; charset=utf-8")
+              .putHeader("Cache-Control", "public, max-age=3600").end(Html.CSS);
+          return;
+        }
+      }
+      case "/.portcullis/login" -> {
+        if (read) {
+          request.resume();
+          showLogin(exchange, queryParam(request, "rd"), "", null, 200);
+          return;
+        }
+        if (method == HttpMethod.POST) {
+          form(exchange).onSuccess(form -> { if (form != null) login(exchange, form); });
+          return;
+        }
+      }
+      case "/.portcullis/logout" -> {
+        if (read) {
+          request.resume();
+          showLogout(exchange);
+          return;
+        }
+        if (method == HttpMethod.POST) {
+          form(exchange).onSuccess(form -> { if (form != null) logout(exchange, form); });
+          return;
+        }
+      }
+      default -> {
+        if (oidc != null && oidc.serves(path)) {
+          request.resume();
+          oidc.handle(exchange, this);
+          return;
+        }
+        request.resume();
+        PortalResponse.html(request, 404, Html.error("Not found", "There is no such page."), List.of());
+        return;
+      }
+    }
+    request.resume();
+    request.response().putHeader("Allow", path.endsWith("portal.css") ? "GET, HEAD" : "GET, HEAD, POST");
+    PortalResponse.html(request, 405, Html.error("Method not allowed", "This page does not accept "
+        + method.name() + "."), List.of());
+  }
+
+  private void showLogin(Exchange exchange, String rd, String username, String error, int status) {
+    HttpServerRequest request = exchange.request();
+    String target = returnTo.validate(rd, exchange.host());
+    if (target == null) {
+      PortalResponse.html(request, 400, Html.error("Unsafe return address",
+          "The page you came from asked to be sent to an address this gateway does not serve."), List.of());
+      return;
+    }
+    String csrf = Secrets.random256();
+    List<String[]> providers = oidc == null ? List.of() : oidc.providers();
+    PortalResponse.html(request, status, Html.login(csrf, target, username, error, providers),
+        List.of(PortalResponse.cookie(PortalResponse.CSRF_COOKIE, csrf, "Strict", 3600)));
+  }
+
+  private void login(Exchange exchange, MultiMap form) {
+    HttpServerRequest request = exchange.request();
+    String username = form.get("username") == null ? "" : form.get("username").trim();
+    String password = form.get("password") == null ? "" : form.get("password");
+    String rd = form.get("rd");
+    if (returnTo.validate(rd, exchange.host()) == null) {
+      showLogin(exchange, rd, username, null, 400);
+      return;
+    }
+    if (username.isEmpty() || password.isEmpty() || username.length() > 128 || password.length() > 1024) {
+      showLogin(exchange, rd, username.length() > 128 ? "" : username,
+          "Enter your username and password.", 400);
+      return;
+    }
+    String userKey = LoginThrottle.userKey("pwd", username);
+    String addressKey = LoginThrottle.addressKey("pwd", exchange.clientAddress());
+    throttle.lockedFor(userKey, addressKey).compose(locked -> {
+      if (!locked.isZero()) {
+        tooMany(exchange, rd, username, locked);
+        return Future.succeededFuture();
+      }
+      return iam.blocking(() -> check(username, password)).compose(user -> {
+        if (user.isEmpty()) {
+          return throttle.failed(userKey, addressKey).map(lock -> {
+            LOG.info("Password login failed from {} (request {})", exchange.clientAddress(), exchange.requestId());
+            showLogin(exchange, rd, username, BAD_CREDENTIALS, 401);
+            return null;
+          });
+        }
+        return throttle.succeeded(userKey).compose(v -> startSession(exchange, user.get(), "pwd",
+            returnTo.validate(rd, exchange.host())));
+      });
+    }).onFailure(err -> unavailable(exchange, err));
+  }
+
+  /** On a worker: the user whose password this is, rehashing it when the parameters changed. */
+  private Optional<User> check(String username, String password) {
+    Optional<User> user = iam.store().userByUsername(username);
+    if (user.isEmpty() || user.get().passwordHash() == null) {
+      hasher.burn(password);
+      return Optional.empty();
+    }
+    User found = user.get();
+    if (!hasher.matches(password, found.passwordHash()) || !found.active()) {
+      return Optional.empty();
+    }
+    if (hasher.needsRehash(found.passwordHash())) {
+      iam.store().updatePasswordHash(found.id(), hasher.hash(password));
+      iam.userChanged(found.id());
+    }
+    return user;
+  }
+
+  /** Logs the browser in as {@code user}: a fresh session id (any old one ends), then on to the target. */
+  public Future<Void> startSession(Exchange exchange, User user, String method, String target) {
+    HttpServerRequest request = exchange.request();
+    String previous = PortalResponse.cookieValue(request, PortalResponse.SESSION_COOKIE);
+    return sessions.delete(previous)
+        .compose(v -> sessions.create(user.id(), user.tenantId(), user.username(), method))
+        .map(id -> {
+          LOG.info("User {} signed in ({}) from {} (request {})", user.id(), method, exchange.clientAddress(),
+              exchange.requestId());
+          PortalResponse.redirect(request, 303, target, List.of(
+              PortalResponse.cookie(PortalResponse.SESSION_COOKIE, id, "Lax", -1),
+              PortalResponse.clear(PortalResponse.CSRF_COOKIE, "Strict")));
+          return null;
+        });
+  }
+
+  private void tooMany(Exchange exchange, String rd, String username, Duration locked) {
+    long seconds = Math.max(1, (locked.toMillis() + 999) / 1000);
+    exchange.request().response().putHeader("Retry-After", Long.toString(seconds));
+    showLogin(exchange, rd, username, "Too many failed attempts. Try again in " + seconds + " second"
+        + (seconds == 1 ? "" : "s") + ".", 429);
+  }
+
+  private void showLogout(Exchange exchange) {
+    HttpServerRequest request = exchange.request();
+    sessions.find(PortalResponse.cookieValue(request, PortalResponse.SESSION_COOKIE)).onComplete(ar -> {
+      if (ar.failed()) {
+        unavailable(exchange, ar.cause());
+      } else if (ar.result() == null) {
+        PortalResponse.html(request, 200, Html.signedOut(), List.of());
+      } else {
+        String csrf = Secrets.random256();
+        PortalResponse.html(request, 200, Html.logoutConfirm(csrf, ar.result().username()),
+            List.of(PortalResponse.cookie(PortalResponse.CSRF_COOKIE, csrf, "Strict", 3600)));
+      }
+    });
+  }
+
+  private void logout(Exchange exchange, MultiMap form) {
+    HttpServerRequest request = exchange.request();
+    String id = PortalResponse.cookieValue(request, PortalResponse.SESSION_COOKIE);
+    sessions.delete(id).onComplete(ar -> {
+      if (ar.failed()) {
+        unavailable(exchange, ar.cause());
+        return;
+      }
+      PortalResponse.html(request, 200, Html.signedOut(), List.of(
+          PortalResponse.clear(PortalResponse.SESSION_COOKIE, "Lax"),
+          PortalResponse.clear(PortalResponse.CSRF_COOKIE, "Strict")));
+    });
+  }
+
+  /**
+   * Reads a small url-encoded form and checks its CSRF token; resolves to null after answering
+   * when the form is refused.
+   */
+  private Future<MultiMap> form(Exchange exchange) {
+    HttpServerRequest request = exchange.request();
+    String type = request.getHeader("Content-Type");
+    String length = request.getHeader("Content-Length");
+    if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
+      refuse(exchange, 415, "Unsupported form", "The form must be sent as application/x-www-form-urlencoded.");
+      return Future.succeededFuture();
+    }
+    if (length == null || !length.trim().matches("\\d{1,6}") || Integer.parseInt(length.trim()) > MAX_FORM) {
+      refuse(exchange, 413, "Form too large", "The form must be sent with a Content-Length of at most "
+          + MAX_FORM + " bytes.");
+      return Future.succeededFuture();
+    }
+    String origin = request.getHeader("Origin");
+    if (origin != null && !origin.equals("null") && !sameOrigin(origin, request)) {
+      refuse(exchange, 403, "Request refused", "The form was sent from another site.");
+      return Future.succeededFuture();
+    }
+    Future<Buffer> body = request.body();
+    request.resume();
+    return body.map(buffer -> {
+      MultiMap form = MultiMap.caseInsensitiveMultiMap();
+      new QueryStringDecoder(buffer.toString(StandardCharsets.UTF_8), StandardCharsets.UTF_8, false)
+          .parameters().forEach((k, v) -> form.add(k, v));
+      String cookie = PortalResponse.cookieValue(request, PortalResponse.CSRF_COOKIE);
+      if (!Secrets.constantTimeEquals(cookie, form.get("csrf"))) {
+        PortalResponse.html(request, 403, Html.error("Form expired", "This form has expired or was not sent "
+            + "from this site. Go back, reload the page and try again."), List.of());
+        return null;
+      }
+      return form;
+    });
+  }
+
+  private static boolean sameOrigin(String origin, HttpServerRequest request) {
+    String host = request.authority() == null ? null : request.authority().toString();
+    return host != null && origin.equalsIgnoreCase("https://" + host);
+  }
+
+  private static void refuse(Exchange exchange, int status, String title, String message) {
+    HttpServerRequest request = exchange.request();
+    request.response().putHeader("Connection", "close");
+    PortalResponse.html(request, status, Html.error(title, message), List.of());
+  }
+
+  void unavailable(Exchange exchange, Throwable err) {
+    LOG.error("Login portal could not complete request {}: {}", exchange.requestId(), err.toString());
+    PortalResponse.html(exchange.request(), 503, Html.error("Sign-in unavailable",
+        "Signing in is not possible right now. Try again in a moment."), List.of());
+  }
+
+  void error(Exchange exchange, int status, String title, String message) {
+    PortalResponse.html(exchange.request(), status, Html.error(title, message), List.of());
+  }
+
+  String validReturn(String rd, String host) {
+    return returnTo.validate(rd, host);
+  }
+
+  static String queryParam(HttpServerRequest request, String name) {
+    String query = request.query();
+    if (query == null) {
+      return null;
+    }
+    List<String> values = new QueryStringDecoder("?" + query, StandardCharsets.UTF_8).parameters().get(name);
+    return values == null || values.isEmpty() ? null : values.get(0);
+  }
+
+  static List<String> cookies(String... values) {
+    return new ArrayList<>(List.of(values));
+  }
+}

@@ -1,0 +1,70 @@
+package dev.portcullis.gateway.identity.portal;
+
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.util.List;
+
+/** Security headers and cookies for every portal answer. */
+final class PortalResponse {
+
+  static final String SESSION_COOKIE = "__Host-portcullis";
+  static final String CSRF_COOKIE = "__Host-portcullis-csrf";
+  static final String OIDC_COOKIE = "__Host-portcullis-oidc";
+
+  private PortalResponse() {
+  }
+
+  static void html(HttpServerRequest request, int status, String html, List<String> cookies) {
+    HttpServerResponse response = request.response();
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    secure(response);
+    cookies.forEach(c -> response.headers().add("Set-Cookie", c));
+    response.setStatusCode(status).putHeader("Content-Type", "text/html; charset=utf-8").end(html);
+  }
+
+  static void redirect(HttpServerRequest request, int status, String location, List<String> cookies) {
+    HttpServerResponse response = request.response();
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    secure(response);
+    cookies.forEach(c -> response.headers().add("Set-Cookie", c));
+    response.setStatusCode(status).putHeader("Location", location).end();
+  }
+
+  private static void secure(HttpServerResponse response) {
+    response.putHeader("Cache-Control", "no-store")
+        .putHeader("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; "
+            + "form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'")
+        .putHeader("X-Frame-Options", "DENY")
+        .putHeader("X-Content-Type-Options", "nosniff")
+        .putHeader("Referrer-Policy", "no-referrer");
+  }
+
+  /** A host-only, Secure, HttpOnly cookie; {@code maxAgeSeconds} < 0 for a browser-session cookie. */
+  static String cookie(String name, String value, String sameSite, long maxAgeSeconds) {
+    return name + "=" + value + "; Path=/; Secure; HttpOnly; SameSite=" + sameSite
+        + (maxAgeSeconds >= 0 ? "; Max-Age=" + maxAgeSeconds : "");
+  }
+
+  static String clear(String name, String sameSite) {
+    return cookie(name, "", sameSite, 0);
+  }
+
+  /** A cookie's value from the request's Cookie headers (first occurrence), or null. */
+  static String cookieValue(HttpServerRequest request, String name) {
+    for (String header : request.headers().getAll("Cookie")) {
+      for (String part : header.split(";")) {
+        String trimmed = part.trim();
+        int eq = trimmed.indexOf('=');
+        if (eq > 0 && trimmed.substring(0, eq).equals(name)) {
+          return trimmed.substring(eq + 1);
+        }
+      }
+    }
+    return null;
+  }
+}

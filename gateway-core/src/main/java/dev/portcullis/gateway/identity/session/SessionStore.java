@@ -1,0 +1,93 @@
+package dev.portcullis.gateway.identity.session;
+
+import com.hazelcast.core.HazelcastJsonValue;
+import com.hazelcast.map.IMap;
+import com.hazelcast.query.Predicates;
+import dev.portcullis.gateway.cluster.ClusterNode;
+import dev.portcullis.gateway.config.IdentityConfig;
+import dev.portcullis.gateway.identity.Secrets;
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sessions in the cluster map: the key is the SHA-256 of the opaque id, so a dump of the map opens
+ * no session. The idle timeout is Hazelcast's max-idle (any instance's read counts as use); the
+ * absolute timeout is the entry's TTL and is checked again on every read.
+ */
+public final class SessionStore {
+
+  private final Vertx vertx;
+  private final IMap<String, HazelcastJsonValue> map;
+  private final Duration idle;
+  private final Duration absolute;
+  private final Clock clock;
+
+  public SessionStore(Vertx vertx, HazelcastInstance hazelcast, IdentityConfig.Sessions config, Clock clock) {
+    this.vertx = vertx;
+    this.map = hazelcast.getMap(ClusterNode.SESSIONS);
+    this.idle = config.idleTimeout();
+    this.absolute = config.absoluteTimeout();
+    this.clock = clock;
+  }
+
+  /** A new session for a user who just proved {@code method}; resolves to the id for the cookie. */
+  public Future<String> create(String userId, String tenantId, String username, String method) {
+    Instant now = clock.instant();
+    return store(new Session(userId, tenantId, username, java.util.Map.of(method, now), now, now.plus(absolute)));
+  }
+
+  /** The live session for a cookie value, or null (unknown, idle too long, or past its absolute end). */
+  public Future<Session> find(String id) {
+    if (id == null || id.length() != 43) {
+      return Future.succeededFuture();
+    }
+    Context context = vertx.getOrCreateContext();
+    return Future.fromCompletionStage(map.getAsync(Secrets.sha256(id)), context).map(value -> {
+      if (value == null) {
+        return null;
+      }
+      Session session = Session.fromJson(new JsonObject(value.getValue()));
+      return clock.instant().isBefore(session.expiresAt()) ? session : null;
+    });
+  }
+
+  /**
+   * Replaces a session by one under a new id (after a privilege change: no fixation); the old id
+   * stops working at once. Resolves to the new id.
+   */
+  public Future<String> rotate(String oldId, Session updated) {
+    return delete(oldId).compose(v -> store(updated));
+  }
+
+  public Future<Void> delete(String id) {
+    if (id == null) {
+      return Future.succeededFuture();
+    }
+    return Future.fromCompletionStage(map.deleteAsync(Secrets.sha256(id)), vertx.getOrCreateContext()).mapEmpty();
+  }
+
+  /** Ends every session of a user, on every instance. Resolves to how many there were. */
+  public Future<Integer> revokeUser(String userId) {
+    return vertx.executeBlocking(() -> {
+      var keys = map.keySet(Predicates.equal("userId", userId));
+      keys.forEach(map::delete);
+      return keys.size();
+    }, false);
+  }
+
+  private Future<String> store(Session session) {
+    String id = Secrets.random256();
+    long ttl = Math.max(1, Duration.between(clock.instant(), session.expiresAt()).toMillis());
+    HazelcastJsonValue value = new HazelcastJsonValue(session.toJson().encode());
+    return Future.fromCompletionStage(map.setAsync(Secrets.sha256(id), value, ttl, TimeUnit.MILLISECONDS,
+        idle.toMillis(), TimeUnit.MILLISECONDS), vertx.getOrCreateContext()).map(v -> id);
+  }
+}

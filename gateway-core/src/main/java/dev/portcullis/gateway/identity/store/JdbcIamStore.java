@@ -1,0 +1,357 @@
+package dev.portcullis.gateway.identity.store;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * The IAM store over JDBC (H2 or PostgreSQL, same SQL). Every method blocks: call it from a
+ * worker (see Iam, the asynchronous and cached face of this class). Usernames are kept in lower
+ * case and compared that way.
+ */
+public final class JdbcIamStore {
+
+  private final DataSource db;
+  private final Clock clock;
+
+  public JdbcIamStore(DataSource db, Clock clock) {
+    this.db = db;
+    this.clock = clock;
+  }
+
+  public boolean isEmpty() {
+    return query("SELECT COUNT(*) FROM tenants", rs -> rs.getLong(1)).get(0) == 0;
+  }
+
+  // ---- tenants
+
+  public Tenant createTenant(String id, String name) {
+    Instant now = clock.instant();
+    update("tenant '" + id + "'", "INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)", id, name, ts(now));
+    return new Tenant(id, name, now);
+  }
+
+  public Optional<Tenant> tenant(String id) {
+    return first(query("SELECT id, name, created_at FROM tenants WHERE id = ?",
+        rs -> new Tenant(rs.getString(1), rs.getString(2), instant(rs, 3)), id));
+  }
+
+  // ---- users
+
+  public User createUser(String tenantId, String username, String email, String displayName, String passwordHash) {
+    Instant now = clock.instant();
+    User user = new User(UUID.randomUUID().toString(), tenantId, username.toLowerCase(Locale.ROOT), email,
+        displayName, User.Status.ACTIVE, passwordHash, now, now);
+    update("user '" + user.username() + "'", "INSERT INTO users (id, tenant_id, username, email, display_name, "
+        + "status, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", user.id(), tenantId,
+        user.username(), email, displayName, "active", passwordHash, ts(now), ts(now));
+    return user;
+  }
+
+  private static final String USER_COLUMNS = "SELECT id, tenant_id, username, email, display_name, status, "
+      + "password_hash, created_at, updated_at FROM users ";
+
+  public Optional<User> userById(String id) {
+    return first(query(USER_COLUMNS + "WHERE id = ?", JdbcIamStore::user, id));
+  }
+
+  public Optional<User> userByUsername(String username) {
+    return first(query(USER_COLUMNS + "WHERE username = ?", JdbcIamStore::user, username.toLowerCase(Locale.ROOT)));
+  }
+
+  public void updatePasswordHash(String userId, String passwordHash) {
+    requireOne("user " + userId, update("user " + userId,
+        "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", passwordHash, ts(clock.instant()), userId));
+  }
+
+  public void setStatus(String userId, User.Status status) {
+    requireOne("user " + userId, update("user " + userId, "UPDATE users SET status = ?, updated_at = ? WHERE id = ?",
+        status.name().toLowerCase(Locale.ROOT), ts(clock.instant()), userId));
+  }
+
+  private static User user(ResultSet rs) throws SQLException {
+    return new User(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+        User.Status.valueOf(rs.getString(6).toUpperCase(Locale.ROOT)), rs.getString(7), instant(rs, 8),
+        instant(rs, 9));
+  }
+
+  // ---- groups
+
+  public String createGroup(String tenantId, String name) {
+    String id = UUID.randomUUID().toString();
+    update("group '" + name + "'", "INSERT INTO user_groups (id, tenant_id, name, created_at) VALUES (?, ?, ?, ?)",
+        id, tenantId, name, ts(clock.instant()));
+    return id;
+  }
+
+  public void addGroupMember(String groupId, String userId) {
+    update("membership of user " + userId + " in group " + groupId,
+        "INSERT INTO group_members (group_id, user_id) VALUES (?, ?)", groupId, userId);
+  }
+
+  // ---- roles and bindings
+
+  public Role createRole(String tenantId, String name, String description, Set<String> permissions) {
+    String id = UUID.randomUUID().toString();
+    inTransaction(c -> {
+      execute(c, "role '" + name + "'", "INSERT INTO roles (id, tenant_id, name, description, created_at) "
+          + "VALUES (?, ?, ?, ?, ?)", id, tenantId, name, description, ts(clock.instant()));
+      for (String permission : permissions) {
+        execute(c, "permission '" + permission + "'",
+            "INSERT INTO role_permissions (role_id, permission) VALUES (?, ?)", id, permission);
+      }
+      return null;
+    });
+    return new Role(id, tenantId, name, description, permissions);
+  }
+
+  /** Role name → permissions, for every role of a tenant. */
+  public Map<String, Set<String>> rolePermissions(String tenantId) {
+    Map<String, Set<String>> out = new HashMap<>();
+    query("SELECT r.name, p.permission FROM roles r LEFT JOIN role_permissions p ON p.role_id = r.id "
+        + "WHERE r.tenant_id = ?", rs -> {
+          Set<String> perms = out.computeIfAbsent(rs.getString(1), k -> new LinkedHashSet<>());
+          if (rs.getString(2) != null) {
+            perms.add(rs.getString(2));
+          }
+          return null;
+        }, tenantId);
+    return out;
+  }
+
+  public Optional<Role> roleByName(String tenantId, String name) {
+    Optional<String[]> row = first(query("SELECT id, description FROM roles WHERE tenant_id = ? AND name = ?",
+        rs -> new String[] {rs.getString(1), rs.getString(2)}, tenantId, name));
+    return row.map(r -> new Role(r[0], tenantId, name, r[1], rolePermissions(tenantId).getOrDefault(name, Set.of())));
+  }
+
+  public RoleBinding bindRole(String roleId, String userId, String groupId, Instant validFrom, Instant validUntil,
+      String reason, String grantedBy) {
+    if ((userId == null) == (groupId == null)) {
+      throw new IamException(IamException.Kind.INVALID, "a role binding names exactly one of a user and a group");
+    }
+    if (validFrom != null && validUntil != null && !validFrom.isBefore(validUntil)) {
+      throw new IamException(IamException.Kind.INVALID, "validFrom must be before validUntil");
+    }
+    Instant now = clock.instant();
+    RoleBinding binding = new RoleBinding(UUID.randomUUID().toString(), roleId, userId, groupId, validFrom,
+        validUntil, reason, grantedBy, now);
+    update("role binding", "INSERT INTO role_bindings (id, role_id, user_id, group_id, valid_from, valid_until, "
+        + "reason, granted_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", binding.id(), roleId, userId, groupId,
+        ts(validFrom), ts(validUntil), reason, grantedBy, ts(now));
+    return binding;
+  }
+
+  public void deleteBinding(String bindingId) {
+    requireOne("role binding " + bindingId, update("role binding", "DELETE FROM role_bindings WHERE id = ?",
+        bindingId));
+  }
+
+  /** Every role the user holds directly or through a group, whatever its window. */
+  public List<Grant> grantsOf(String userId) {
+    Map<String, Grant> byBinding = new java.util.LinkedHashMap<>();
+    query("SELECT b.id, r.tenant_id, r.name, p.permission, b.valid_from, b.valid_until FROM role_bindings b "
+        + "JOIN roles r ON r.id = b.role_id LEFT JOIN role_permissions p ON p.role_id = r.id "
+        + "WHERE b.user_id = ? OR b.group_id IN (SELECT group_id FROM group_members WHERE user_id = ?) "
+        + "ORDER BY b.id", rs -> {
+          String id = rs.getString(1);
+          Grant known = byBinding.get(id);
+          Set<String> perms = new LinkedHashSet<>(known == null ? Set.of() : known.permissions());
+          if (rs.getString(4) != null) {
+            perms.add(rs.getString(4));
+          }
+          byBinding.put(id, new Grant(id, rs.getString(2), rs.getString(3), perms, instant(rs, 5), instant(rs, 6)));
+          return null;
+        }, userId, userId);
+    return List.copyOf(byBinding.values());
+  }
+
+  // ---- API tokens
+
+  public ApiToken insertToken(String userId, String name, String tokenHash, Set<String> scopes, Instant expiresAt) {
+    Instant now = clock.instant();
+    ApiToken token = new ApiToken(UUID.randomUUID().toString(), userId, name, tokenHash, scopes, expiresAt, null,
+        null, now);
+    update("API token '" + name + "'", "INSERT INTO api_tokens (id, user_id, name, token_hash, scopes, expires_at, "
+        + "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", token.id(), userId, name, tokenHash,
+        String.join(" ", scopes), ts(expiresAt), ts(now));
+    return token;
+  }
+
+  public Optional<ApiToken> tokenByHash(String tokenHash) {
+    return first(query("SELECT id, user_id, name, token_hash, scopes, expires_at, last_used_at, revoked_at, "
+        + "created_at FROM api_tokens WHERE token_hash = ?", rs -> new ApiToken(rs.getString(1), rs.getString(2),
+        rs.getString(3), rs.getString(4), scopes(rs.getString(5)), instant(rs, 6), instant(rs, 7), instant(rs, 8),
+        instant(rs, 9)), tokenHash));
+  }
+
+  public void revokeToken(String tokenId) {
+    requireOne("API token " + tokenId, update("API token", "UPDATE api_tokens SET revoked_at = ? "
+        + "WHERE id = ? AND revoked_at IS NULL", ts(clock.instant()), tokenId));
+  }
+
+  public void touchToken(String tokenId, Instant usedAt) {
+    update("API token", "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", ts(usedAt), tokenId);
+  }
+
+  private static Set<String> scopes(String joined) {
+    return joined.isBlank() ? Set.of() : new LinkedHashSet<>(Arrays.asList(joined.trim().split(" +")));
+  }
+
+  // ---- gateway keys and secrets
+
+  public List<SigningKey> signingKeys() {
+    return query("SELECT kid, private_jwk, created_at FROM signing_keys ORDER BY created_at",
+        rs -> new SigningKey(rs.getString(1), rs.getString(2), instant(rs, 3)));
+  }
+
+  public void addSigningKey(SigningKey key) {
+    update("signing key", "INSERT INTO signing_keys (kid, private_jwk, created_at) VALUES (?, ?, ?)", key.kid(),
+        key.privateJwk(), ts(key.createdAt()));
+  }
+
+  public void deleteSigningKey(String kid) {
+    update("signing key", "DELETE FROM signing_keys WHERE kid = ?", kid);
+  }
+
+  /** The named secret, created with {@code generator} by whichever instance asks first. */
+  public String secret(String name, Supplier<String> generator) {
+    Optional<String> existing = first(query("SELECT secret FROM gateway_secrets WHERE name = ?",
+        rs -> rs.getString(1), name));
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    try {
+      update("secret " + name, "INSERT INTO gateway_secrets (name, secret, created_at) VALUES (?, ?, ?)", name,
+          generator.get(), ts(clock.instant()));
+    } catch (IamException e) {
+      if (e.kind() != IamException.Kind.CONFLICT) {
+        throw e;
+      }
+      // Another instance won the race; use its value.
+    }
+    return first(query("SELECT secret FROM gateway_secrets WHERE name = ?", rs -> rs.getString(1), name))
+        .orElseThrow();
+  }
+
+  // ---- plumbing
+
+  @FunctionalInterface
+  interface Row<T> {
+    T map(ResultSet rs) throws SQLException;
+  }
+
+  @FunctionalInterface
+  interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private <T> List<T> query(String sql, Row<T> row, Object... params) {
+    return withConnection(c -> {
+      try (PreparedStatement st = c.prepareStatement(sql)) {
+        bind(st, params);
+        try (ResultSet rs = st.executeQuery()) {
+          List<T> out = new ArrayList<>();
+          while (rs.next()) {
+            out.add(row.map(rs));
+          }
+          return out;
+        }
+      }
+    }, "query");
+  }
+
+  private int update(String what, String sql, Object... params) {
+    return withConnection(c -> execute(c, what, sql, params), what);
+  }
+
+  private static int execute(Connection c, String what, String sql, Object... params) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement(sql)) {
+      bind(st, params);
+      return st.executeUpdate();
+    } catch (SQLException e) {
+      throw translate(e, what);
+    }
+  }
+
+  private <T> T inTransaction(Work<T> work) {
+    return withConnection(c -> {
+      c.setAutoCommit(false);
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    }, "transaction");
+  }
+
+  private <T> T withConnection(Work<T> work, String what) {
+    try (Connection c = db.getConnection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      throw translate(e, what);
+    }
+  }
+
+  /** SQLSTATE class 23 is an integrity violation on H2 and PostgreSQL alike. */
+  private static RuntimeException translate(SQLException e, String what) {
+    String state = e.getSQLState() == null ? "" : e.getSQLState();
+    if (state.equals("23505")) {
+      return new IamException(IamException.Kind.CONFLICT, what + " already exists", e);
+    }
+    if (state.equals("23503") || state.equals("23506")) {
+      return new IamException(IamException.Kind.NOT_FOUND, what + " refers to something that does not exist", e);
+    }
+    if (state.startsWith("23")) {
+      return new IamException(IamException.Kind.INVALID, what + " breaks a store rule: " + e.getMessage(), e);
+    }
+    return new IamException(IamException.Kind.UNAVAILABLE, "IAM store error (" + what + "): " + e.getMessage(), e);
+  }
+
+  private static void bind(PreparedStatement st, Object... params) throws SQLException {
+    for (int i = 0; i < params.length; i++) {
+      st.setObject(i + 1, params[i]);
+    }
+  }
+
+  private static void requireOne(String what, int rows) {
+    if (rows == 0) {
+      throw new IamException(IamException.Kind.NOT_FOUND, what + " does not exist");
+    }
+  }
+
+  private static <T> Optional<T> first(List<T> rows) {
+    return rows.isEmpty() ? Optional.empty() : Optional.ofNullable(rows.get(0));
+  }
+
+  private static OffsetDateTime ts(Instant instant) {
+    return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+  }
+
+  private static Instant instant(ResultSet rs, int column) throws SQLException {
+    OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+    return value == null ? null : value.toInstant();
+  }
+}

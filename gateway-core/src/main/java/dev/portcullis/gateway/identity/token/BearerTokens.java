@@ -1,0 +1,175 @@
+package dev.portcullis.gateway.identity.token;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.JWTParser;
+import dev.portcullis.gateway.config.IdentityConfig;
+import dev.portcullis.gateway.identity.Authenticated;
+import dev.portcullis.gateway.identity.Iam;
+import dev.portcullis.gateway.identity.Secrets;
+import dev.portcullis.plugin.Identity;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Bearer JWTs from the configured issuers. The issuer is picked by the token's {@code iss} and then
+ * everything is verified (JwtValidator). A verified token is remembered by its SHA-256 until its
+ * expiry, so repeated requests do not pay for the signature check again; the identity itself
+ * (permissions of the named roles) is rebuilt per request from cached role definitions.
+ * Subjects are namespaced by issuer id ({@code keycloak|1234}) so two issuers never share one.
+ */
+public final class BearerTokens {
+
+  private record Verified(JWTClaimsSet claims, Instant expiresAt, IdentityConfig.Issuer issuer) {
+  }
+
+  private final Map<String, IdentityConfig.Issuer> byIssuer = new LinkedHashMap<>();
+  private final Map<String, JwtValidator> validators = new LinkedHashMap<>();
+  private final List<HttpFetch> clients = new java.util.ArrayList<>();
+  private final Iam iam;
+  private final Clock clock;
+  private final Cache<String, Verified> verified;
+
+  public BearerTokens(Vertx vertx, List<IdentityConfig.Issuer> issuers, Iam iam, Clock clock) {
+    this.iam = iam;
+    this.clock = clock;
+    for (IdentityConfig.Issuer issuer : issuers) {
+      HttpFetch http = new HttpFetch(vertx, issuer.caFile(), Duration.ofSeconds(5));
+      clients.add(http);
+      KeySource keys = new KeySource(issuer.id(), issuer.issuer(), issuer.jwksUri(), http,
+          issuer.jwksRefreshInterval(), clock);
+      byIssuer.put(issuer.issuer(), issuer);
+      validators.put(issuer.issuer(), new JwtValidator(issuer.issuer(), issuer.audiences(), issuer.algorithms(),
+          issuer.clockSkew(), keys, clock));
+    }
+    this.verified = Caffeine.newBuilder().maximumSize(100_000).expireAfter(new Expiry<String, Verified>() {
+      @Override
+      public long expireAfterCreate(String key, Verified value, long currentTime) {
+        return Math.max(0, Duration.between(clock.instant(), value.expiresAt()).toNanos());
+      }
+
+      @Override
+      public long expireAfterUpdate(String key, Verified value, long currentTime, long currentDuration) {
+        return currentDuration;
+      }
+
+      @Override
+      public long expireAfterRead(String key, Verified value, long currentTime, long currentDuration) {
+        return currentDuration;
+      }
+    }).build();
+  }
+
+  public boolean enabled() {
+    return !validators.isEmpty();
+  }
+
+  public Future<Authenticated> authenticate(String token) {
+    String key = Secrets.sha256(token);
+    Verified known = verified.getIfPresent(key);
+    if (known != null && clock.instant().isBefore(known.expiresAt())) {
+      return identity(known);
+    }
+    String iss;
+    try {
+      iss = JWTParser.parse(token).getJWTClaimsSet().getIssuer();
+    } catch (java.text.ParseException | RuntimeException e) {
+      return Future.failedFuture(new InvalidTokenException("not a JWT"));
+    }
+    JwtValidator validator = iss == null ? null : validators.get(iss);
+    if (validator == null) {
+      return Future.failedFuture(new InvalidTokenException("not issued by a trusted issuer"));
+    }
+    IdentityConfig.Issuer issuer = byIssuer.get(iss);
+    return validator.validate(token).compose(claims -> {
+      Verified fresh = new Verified(claims, claims.getExpirationTime().toInstant().plus(issuer.clockSkew()), issuer);
+      verified.put(key, fresh);
+      return identity(fresh);
+    });
+  }
+
+  private Future<Authenticated> identity(Verified token) {
+    IdentityConfig.ClaimMapping map = token.issuer().claims();
+    Object subject = claim(token.claims(), map.subject());
+    if (!(subject instanceof String sub) || sub.isBlank()) {
+      return Future.failedFuture(new InvalidTokenException("has no subject claim '" + map.subject() + "'"));
+    }
+    Object tenantClaim = map.tenant() == null ? null : claim(token.claims(), map.tenant());
+    String tenant = tenantClaim instanceof String t ? t : map.defaultTenant();
+    Set<String> roles = strings(map.roles() == null ? null : claim(token.claims(), map.roles()));
+    Map<String, Instant> amr = new LinkedHashMap<>();
+    Instant authTime = authTime(token.claims());
+    for (String method : strings(token.claims().getClaim("amr"))) {
+      amr.put(method, authTime);
+    }
+    String subjectId = token.issuer().id() + "|" + sub;
+    if (tenant == null) {
+      return Future.succeededFuture(new Authenticated(new Identity(subjectId, null, roles, Set.of(), amr),
+          "bearer", null, null));
+    }
+    return iam.rolePermissions(tenant).map(definitions -> {
+      Set<String> permissions = new LinkedHashSet<>();
+      for (String role : roles) {
+        permissions.addAll(definitions.getOrDefault(role, Set.of()));
+      }
+      return new Authenticated(new Identity(subjectId, tenant, roles, permissions, amr), "bearer", null, null);
+    });
+  }
+
+  private static Instant authTime(JWTClaimsSet claims) {
+    Object value = claims.getClaim("auth_time");
+    if (value instanceof Number n) {
+      return Instant.ofEpochSecond(n.longValue());
+    }
+    if (value instanceof java.util.Date d) {
+      return d.toInstant();
+    }
+    return claims.getIssueTime() == null ? Instant.EPOCH : claims.getIssueTime().toInstant();
+  }
+
+  /** A claim by dotted path ({@code realm_access.roles}). */
+  static Object claim(JWTClaimsSet claims, String path) {
+    Object current = claims.toJSONObject();
+    for (String part : path.split("\\.")) {
+      if (!(current instanceof Map<?, ?> m)) {
+        return null;
+      }
+      current = m.get(part);
+    }
+    return current;
+  }
+
+  private static Set<String> strings(Object value) {
+    Set<String> out = new LinkedHashSet<>();
+    if (value instanceof String s) {
+      for (String part : s.split(" ")) {
+        if (!part.isBlank()) {
+          out.add(part);
+        }
+      }
+    } else if (value instanceof Collection<?> c) {
+      for (Object o : c) {
+        if (o instanceof String s) {
+          out.add(s);
+        }
+      }
+    }
+    return out;
+  }
+
+  public Future<Void> close() {
+    return Future.all(clients.stream().map(HttpFetch::close).toList()).mapEmpty();
+  }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs and starts what the test suite talks to besides itself:
+#  - PostgreSQL (Debian package) with a 'portcullis' role and a 'portcullis_test' database,
+#    for the IAM store suite that runs against H2 *and* PostgreSQL;
+#  - Chromium and ChromeDriver (Debian packages) for the login-portal browser tests.
+# Keycloak is fetched from Maven Central by the tests themselves (scripts/keycloak.sh).
+# Idempotent: run it as often as you like; it needs root (or sudo) for apt and the server.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+command -v pg_ctlcluster >/dev/null && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+if [ ${#missing[@]} -gt 0 ]; then
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# Start the first cluster Debian created (pg_createcluster runs on package install).
+read -r version cluster _ < <(pg_lsclusters --no-header | head -1)
+if ! pg_lsclusters --no-header | head -1 | grep -q online; then
+  $SUDO pg_ctlcluster "$version" "$cluster" start
+fi
+for _ in $(seq 1 50); do
+  if $SUDO -u postgres psql -qtAc 'select 1' >/dev/null 2>&1 || runuser -u postgres -- psql -qtAc 'select 1' >/dev/null 2>&1; then
+    break
+  fi
+  sleep 0.2
+done
+
+as_postgres() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi
+}
+as_postgres psql -v ON_ERROR_STOP=1 -qtAc "DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'portcullis') THEN
+    CREATE ROLE portcullis LOGIN PASSWORD 'portcullis-test-only';
+  END IF; END \$\$;"
+if ! as_postgres psql -qtAc "SELECT 1 FROM pg_database WHERE datname = 'portcullis_test'" | grep -q 1; then
+  as_postgres createdb -O portcullis portcullis_test
+fi
+echo "PostgreSQL $version/$cluster ready: jdbc:postgresql://127.0.0.1:5432/portcullis_test (user portcullis)"
+echo "Chromium: $(chromium --version 2>/dev/null || echo missing); ChromeDriver: $(chromedriver --version 2>/dev/null || echo missing)"
