@@ -3,6 +3,7 @@ package dev.portcullis.config;
 import dev.portcullis.gateway.Gateway;
 import dev.portcullis.gateway.config.ConfigLoader;
 import dev.portcullis.gateway.config.GatewayConfig;
+import dev.portcullis.gateway.support.Browserless;
 import dev.portcullis.gateway.support.ForkedGateway;
 import dev.portcullis.gateway.support.Https;
 import dev.portcullis.gateway.support.TestGateway;
@@ -24,12 +25,15 @@ class DefaultConfigTest {
 
   @Test
   void theQuickStartConfigurationServesBothSampleBackends() {
+    int recordsPort = ForkedGateway.freePort();
     Map<String, String> env = Map.of(
         "PORTCULLIS_DATA_DIR", dir.resolve("data").toString(),
-        "PORTCULLIS_PUBLIC_PORT", "0",
+        // the records backend fetches the gateway's JWKS, so the public port must be known up front
+        "PORTCULLIS_PUBLIC_PORT", Integer.toString(ForkedGateway.freePort()),
         "PORTCULLIS_ADMIN_PORT", "0",
+        "PORTCULLIS_CLUSTER_PORT", Integer.toString(ForkedGateway.freePort()),
         "ECHO_PORT", Integer.toString(ForkedGateway.freePort()),
-        "RECORDS_PORT", Integer.toString(ForkedGateway.freePort()));
+        "RECORDS_PORT", Integer.toString(recordsPort));
     GatewayConfig config = load(env);
     Gateway gateway = TestGateway.await(Gateway.start(config, env::get));
     try {
@@ -38,9 +42,22 @@ class DefaultConfigTest {
       var echo = Https.get(client, base + "/echo/hello?x=1");
       assertThat(echo.statusCode()).isEqualTo(200);
       assertThat(new JsonObject(echo.body()).getString("path")).isEqualTo("/hello");
-      var records = Https.get(client, base + "/records/r-1001");
+      // records: sign-in required; the demo user of tenant acme sees acme's records only
+      assertThat(Https.get(client, base + "/records/r-1001").statusCode()).isEqualTo(401);
+      Browserless demo = new Browserless(base);
+      assertThat(demo.login("demo", "portcullis-demo", "/records").statusCode()).isEqualTo(303);
+      var records = demo.get("/records/r-1001");
       assertThat(records.statusCode()).isEqualTo(200);
       assertThat(new JsonObject(records.body()).getString("name")).isEqualTo("Ada Lovelace");
+      assertThat(demo.get("/records/r-2001").statusCode()).isEqualTo(404);
+      Browserless globex = new Browserless(base);
+      assertThat(globex.login("globex-demo", "portcullis-demo", "/records").statusCode()).isEqualTo(303);
+      assertThat(new JsonObject(globex.get("/records").body()).getJsonArray("records").stream()
+          .map(r -> ((JsonObject) r).getString("tenant")).distinct().toList()).containsExactly("globex");
+      // the backend itself refuses anyone who did not come through the gateway
+      var direct = Https.get(HttpClient.newHttpClient(), "http://127.0.0.1:" + recordsPort + "/records");
+      assertThat(direct.statusCode()).isEqualTo(401);
+      assertThat(direct.body()).contains("no identity assertion");
       assertThat(Https.get(client, base + "/elsewhere").statusCode()).isEqualTo(404);
       assertThat(Https.get(client, "https://127.0.0.1:" + gateway.adminPort() + "/readyz").statusCode()).isEqualTo(200);
       assertThat(dir.resolve("data/tls/self-signed-cert.pem")).exists();
