@@ -12,6 +12,8 @@ import dev.portcullis.gateway.identity.portal.LoginPortal;
 import dev.portcullis.gateway.identity.portal.OidcLogin;
 import dev.portcullis.gateway.identity.session.SessionStore;
 import dev.portcullis.gateway.identity.store.Database;
+import dev.portcullis.gateway.identity.store.IamException;
+import dev.portcullis.gateway.identity.store.User;
 import dev.portcullis.gateway.identity.store.JdbcIamStore;
 import dev.portcullis.gateway.identity.token.ApiTokens;
 import dev.portcullis.gateway.identity.token.BearerTokens;
@@ -52,6 +54,7 @@ public final class IdentityServices {
   private final LoginPortal portal;
   private final LoginThrottle throttle;
   private final PasswordHasher hasher;
+  private final PasswordRules rules;
   private final List<HostPattern> hosts = new CopyOnWriteArrayList<>();
   private final long keyTimer;
 
@@ -65,6 +68,7 @@ public final class IdentityServices {
     this.database = opened.database();
     this.hazelcast = opened.hazelcast();
     this.hasher = opened.hasher();
+    this.rules = new PasswordRules(identity.passwords().minLength());
     this.signingKeys = opened.keys();
     this.iam = new Iam(vertx, opened.store(), hazelcast, identity.store().maxPoolSize(), identity.store().cacheTtl());
     this.sessions = new SessionStore(vertx, hazelcast, identity.sessions(), clock);
@@ -113,6 +117,24 @@ public final class IdentityServices {
         throw e;
       }
     }, false).map(opened -> new IdentityServices(vertx, config, opened, clock));
+  }
+
+  /**
+   * Sets a user's password after checking the password rules; a refused password changes nothing
+   * and the IamException (INVALID) names the rule. Ends the user's other sessions, as a password
+   * change must.
+   */
+  public Future<Void> setPassword(String userId, String password) {
+    return iam.blocking(() -> {
+      User user = iam.store().userById(userId).orElseThrow(() ->
+          new IamException(IamException.Kind.NOT_FOUND, "user " + userId + " does not exist"));
+      rules.check(password, user.username(), user.email()).ifPresent(reason -> {
+        throw new IamException(IamException.Kind.INVALID, reason);
+      });
+      iam.store().updatePasswordHash(userId, hasher.hash(password));
+      iam.userChanged(userId);
+      return null;
+    }).compose(v -> sessions.revokeUser(userId)).mapEmpty();
   }
 
   /** Hosts a login may return to: those the current routes serve. */

@@ -262,6 +262,26 @@ class LoginPortalTest {
   }
 
   @Test
+  void aNewPasswordMustMeetTheRulesAndEndsTheOtherSessions() {
+    IdentityServices identity = gateway.gateway().identity();
+    User erin = TestGateway.await(identity.iam().blocking(() -> store().createUser("acme", "erin",
+        "erin@acme.example", "Erin", identity.hasher().hash("erin-first-password"))));
+    Browserless browser = browser();
+    browser.login("erin", "erin-first-password", "/app");
+    assertThat(browser.get("/app/x").statusCode()).isEqualTo(200);
+    for (String[] bad : new String[][] {{"short", "at least 12 characters"}, {"Erin@acme.example", "email"},
+        {"1qaz2wsx3edc", "commonly used"}}) {
+      assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> TestGateway.await(
+          identity.setPassword(erin.id(), bad[0])))).hasMessageContaining(bad[1]);
+    }
+    assertThat(browser.get("/app/x").statusCode()).isEqualTo(200); // nothing changed
+    TestGateway.await(identity.setPassword(erin.id(), "erin-second-password"));
+    assertThat(browser.get("/app/x").statusCode()).isEqualTo(401);
+    assertThat(browser().login("erin", "erin-first-password", "/app").statusCode()).isEqualTo(401);
+    assertThat(browser().login("erin", "erin-second-password", "/app").statusCode()).isEqualTo(303);
+  }
+
+  @Test
   void badPortalRequestsGetClearErrors() {
     Browserless browser = browser();
     assertThat(browser.get("/.portcullis/nothing").statusCode()).isEqualTo(404);
