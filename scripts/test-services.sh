@@ -2,7 +2,8 @@
 # Installs and starts what the test suite talks to besides itself:
 #  - PostgreSQL (Debian package) with a 'portcullis' role and a 'portcullis_test' database,
 #    for the IAM store suite that runs against H2 *and* PostgreSQL;
-#  - Chromium and ChromeDriver (Debian packages) for the login-portal browser tests.
+#  - Chromium and ChromeDriver (Debian packages) for the login-portal browser tests;
+#  - unzip, for scripts/keycloak.sh.
 # Keycloak is fetched from Maven Central by the tests themselves (scripts/keycloak.sh).
 # Idempotent: run it as often as you like; it needs root (or sudo) for apt and the server.
 set -euo pipefail
@@ -14,6 +15,7 @@ missing=()
 command -v pg_ctlcluster >/dev/null && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
+command -v unzip >/dev/null || missing+=(unzip)   # scripts/keycloak.sh unpacks the Keycloak distribution
 if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
