@@ -58,13 +58,14 @@ final class Html {
         <input type="hidden" name="rd" value="%s">
         <label for="username">Username</label>
         <input id="username" name="username" type="text" autocomplete="username" autocapitalize="none"
-               spellcheck="false" required autofocus value="%s"%s>
+               spellcheck="false" required%s value="%s"%s>
         <label for="password">Password</label>
-        <input id="password" name="password" type="password" autocomplete="current-password" required%s>
+        <input id="password" name="password" type="password" autocomplete="current-password" required%s%s>
         <button type="submit">Sign in</button>
         </form>
-        """.formatted(escape(csrf), escape(returnTo), escape(username),
-        error == null ? "" : " aria-describedby=\"login-error\"", error == null ? "" : " aria-invalid=\"true\""));
+        """.formatted(escape(csrf), escape(returnTo), username.isEmpty() ? " autofocus" : "", escape(username),
+        error == null ? "" : " aria-describedby=\"login-error\"", error == null ? "" : " aria-invalid=\"true\"",
+        username.isEmpty() ? "" : " autofocus"));
     if (!sso.isEmpty()) {
       body.append("<div class=\"sso\"><p>Or sign in with</p><ul>\n");
       for (String[] provider : sso) {
