@@ -26,6 +26,7 @@ public final class ClusterNode {
   }
 
   public static HazelcastInstance start(ClusterConfig config, String instanceName) {
+    boundCallbackThreads();
     if (config.mode() == ClusterConfig.Mode.CLIENT) {
       ClientConfig client = new ClientConfig();
       client.setClusterName(config.name());
@@ -37,6 +38,28 @@ public final class ClusterNode {
     }
     return Hazelcast.newHazelcastInstance(memberConfig(config, instanceName));
   }
+
+  /**
+   * Hazelcast completes its futures' callbacks on a default executor: the common fork-join pool,
+   * or — when that pool has a parallelism of 1, as on every 2-core machine — a new thread per
+   * callback. Measured here: two threads started per session lookup, and a tenth of the throughput.
+   * Give it two long-lived threads instead (an internal Hazelcast hook, checked on upgrade by
+   * ClusterNodeTest).
+   */
+  static synchronized void boundCallbackThreads() {
+    if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() > 1 || callbackThreads != null) {
+      return;
+    }
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    callbackThreads = java.util.concurrent.Executors.newFixedThreadPool(2, runnable -> {
+      Thread thread = new Thread(runnable, "portcullis-cluster-callbacks-" + n.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
+    com.hazelcast.internal.util.ConcurrencyUtil.setDefaultAsyncExecutor(callbackThreads);
+  }
+
+  private static java.util.concurrent.ExecutorService callbackThreads;
 
   static Config memberConfig(ClusterConfig config, String instanceName) {
     Config hz = new Config();

@@ -1,5 +1,6 @@
 package dev.portcullis.gateway.identity.login;
 
+import dev.portcullis.gateway.cluster.ClusterFutures;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.ExtendedMapEntry;
@@ -47,8 +48,8 @@ public final class LoginThrottle {
 
   /** How long the caller must still wait (zero when neither counter is locked). */
   public Future<Duration> lockedFor(String userKey, String addressKey) {
-    Future<long[]> user = Future.fromCompletionStage(map.getAsync(userKey), vertx.getOrCreateContext());
-    Future<long[]> address = Future.fromCompletionStage(map.getAsync(addressKey), vertx.getOrCreateContext());
+    Future<long[]> user = ClusterFutures.onContext(map.getAsync(userKey), vertx);
+    Future<long[]> address = ClusterFutures.onContext(map.getAsync(addressKey), vertx);
     return Future.all(user, address).map(all -> {
       long now = clock.millis();
       long until = Math.max(user.result() == null ? 0 : user.result()[1],
@@ -71,7 +72,7 @@ public final class LoginThrottle {
   /** A successful login clears its username's counter (not the address's: one good account must not
    * reset the count for guesses against others). */
   public Future<Void> succeeded(String userKey) {
-    return Future.fromCompletionStage(map.deleteAsync(userKey), vertx.getOrCreateContext()).mapEmpty();
+    return ClusterFutures.onContext(map.deleteAsync(userKey), vertx).mapEmpty();
   }
 
   /** Lifts a username's lockout (the admin API's unlock). */
@@ -80,7 +81,7 @@ public final class LoginThrottle {
   }
 
   private Future<Long> count(String key, CountFailure processor) {
-    return Future.fromCompletionStage(map.submitToKey(key, processor), vertx.getOrCreateContext());
+    return ClusterFutures.onContext(map.submitToKey(key, processor), vertx);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.portcullis.gateway.identity.portal;
 
+import dev.portcullis.gateway.cluster.ClusterFutures;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastJsonValue;
 import com.hazelcast.map.IMap;
@@ -59,10 +60,12 @@ public final class OidcLogin {
   private final Map<String, Provider> providers = new LinkedHashMap<>();
   private final IMap<String, HazelcastJsonValue> states;
   private final Iam iam;
+  private final Vertx vertx;
 
   public OidcLogin(Vertx vertx, List<IdentityConfig.OidcProvider> configs, HazelcastInstance hazelcast, Iam iam,
       Clock clock) {
     this.iam = iam;
+    this.vertx = vertx;
     this.states = hazelcast.getMap(ClusterNode.OIDC_STATES);
     for (IdentityConfig.OidcProvider config : configs) {
       HttpFetch http = new HttpFetch(vertx, config.caFile(), Duration.ofSeconds(10));
@@ -112,9 +115,9 @@ public final class OidcLogin {
     String redirectUri = redirectUri(request, provider);
     JsonObject saved = new JsonObject().put("provider", provider.config().id()).put("nonce", nonce)
         .put("verifier", verifier).put("rd", target).put("redirectUri", redirectUri);
-    provider.keys().discovery().compose(doc -> Future.fromCompletionStage(states.setAsync(Secrets.sha256(state),
+    provider.keys().discovery().compose(doc -> ClusterFutures.onContext(states.setAsync(Secrets.sha256(state),
         new HazelcastJsonValue(saved.encode()), STATE_TTL.toMillis(), TimeUnit.MILLISECONDS),
-        Vertx.currentContext()).map(v -> doc))
+        vertx).map(v -> doc))
         .onSuccess(doc -> {
           String authorize = doc.getString("authorization_endpoint")
               + (doc.getString("authorization_endpoint").contains("?") ? "&" : "?")
@@ -143,7 +146,7 @@ public final class OidcLogin {
           + "took too long. Start again.");
       return;
     }
-    Future.fromCompletionStage(states.removeAsync(Secrets.sha256(state)), Vertx.currentContext())
+    ClusterFutures.onContext(states.removeAsync(Secrets.sha256(state)), vertx)
         .compose(saved -> {
           if (saved == null) {
             portal.error(exchange, 400, "Sign-in failed", "This sign-in was already used or took too long. "

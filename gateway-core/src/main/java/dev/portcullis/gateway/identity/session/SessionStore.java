@@ -1,5 +1,6 @@
 package dev.portcullis.gateway.identity.session;
 
+import dev.portcullis.gateway.cluster.ClusterFutures;
 import com.hazelcast.core.HazelcastJsonValue;
 import com.hazelcast.map.IMap;
 import com.hazelcast.query.Predicates;
@@ -7,7 +8,6 @@ import dev.portcullis.gateway.cluster.ClusterNode;
 import dev.portcullis.gateway.config.IdentityConfig;
 import dev.portcullis.gateway.identity.Secrets;
 import com.hazelcast.core.HazelcastInstance;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -49,8 +49,7 @@ public final class SessionStore {
     if (id == null || id.length() != 43) {
       return Future.succeededFuture();
     }
-    Context context = vertx.getOrCreateContext();
-    return Future.fromCompletionStage(map.getAsync(Secrets.sha256(id)), context).map(value -> {
+    return ClusterFutures.onContext(map.getAsync(Secrets.sha256(id)), vertx).map(value -> {
       if (value == null) {
         return null;
       }
@@ -71,7 +70,7 @@ public final class SessionStore {
     if (id == null) {
       return Future.succeededFuture();
     }
-    return Future.fromCompletionStage(map.deleteAsync(Secrets.sha256(id)), vertx.getOrCreateContext()).mapEmpty();
+    return ClusterFutures.onContext(map.deleteAsync(Secrets.sha256(id)), vertx).mapEmpty();
   }
 
   /** Ends every session of a user, on every instance. Resolves to how many there were. */
@@ -87,7 +86,7 @@ public final class SessionStore {
     String id = Secrets.random256();
     long ttl = Math.max(1, Duration.between(clock.instant(), session.expiresAt()).toMillis());
     HazelcastJsonValue value = new HazelcastJsonValue(session.toJson().encode());
-    return Future.fromCompletionStage(map.setAsync(Secrets.sha256(id), value, ttl, TimeUnit.MILLISECONDS,
-        idle.toMillis(), TimeUnit.MILLISECONDS), vertx.getOrCreateContext()).map(v -> id);
+    return ClusterFutures.onContext(map.setAsync(Secrets.sha256(id), value, ttl, TimeUnit.MILLISECONDS,
+        idle.toMillis(), TimeUnit.MILLISECONDS), vertx).map(v -> id);
   }
 }
