@@ -42,7 +42,8 @@ VOLUME ["/etc/portcullis", "/var/lib/portcullis"]
 
 # 8443: public HTTPS listener; 9443: admin listener (/healthz, /readyz, /metrics over HTTPS).
 # These are the defaults; a gateway.yaml that picks other ports needs other -p mappings.
-EXPOSE 8443 9443
+# 5701: the embedded Hazelcast member (cluster: section), for the other gateway instances only
+EXPOSE 8443 9443 5701
 
 # No HEALTHCHECK: the JRE image has neither curl nor wget, and the admin endpoints are HTTPS only,
 # so a check would need an extra tool in the image. Probe https://<container>:9443/readyz from
