@@ -160,7 +160,7 @@ public final class Gateway {
     if (!config.identityEnabled()) {
       return Future.succeededFuture();
     }
-    return IdentityServices.start(vertx, config, Clock.systemUTC()).map(services -> {
+    return IdentityServices.start(vertx, config, Clock.systemUTC(), metrics).map(services -> {
       identity = services;
       health.component("identity", true);
       return null;

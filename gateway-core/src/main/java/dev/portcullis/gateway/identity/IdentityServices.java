@@ -18,6 +18,7 @@ import dev.portcullis.gateway.identity.store.JdbcIamStore;
 import dev.portcullis.gateway.identity.token.ApiTokens;
 import dev.portcullis.gateway.identity.token.BearerTokens;
 import dev.portcullis.gateway.net.HostPattern;
+import dev.portcullis.gateway.observe.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -62,7 +63,7 @@ public final class IdentityServices {
       SigningKeys keys, byte[] pseudonymKey) {
   }
 
-  private IdentityServices(Vertx vertx, GatewayConfig config, Opened opened, Clock clock) {
+  private IdentityServices(Vertx vertx, GatewayConfig config, Opened opened, Clock clock, GatewayMetrics metrics) {
     IdentityConfig identity = config.identity();
     this.vertx = vertx;
     this.database = opened.database();
@@ -79,7 +80,8 @@ public final class IdentityServices {
     this.assertions = new AssertionSigner(signingKeys, new Pseudonyms(opened.pseudonymKey()),
         identity.assertion().issuer(), identity.assertion().lifetime(), clock);
     this.oidc = identity.oidc().isEmpty() ? null : new OidcLogin(vertx, identity.oidc(), hazelcast, iam, clock);
-    this.portal = new LoginPortal(iam, hasher, sessions, throttle, oidc, hosts, assertions::jwks);
+    this.portal = new LoginPortal(iam, hasher, sessions, throttle, oidc, hosts, assertions::jwks,
+        metrics::signIn);
     updateHosts(config);
     // Other instances may rotate the shared keys: re-read them now and then.
     this.keyTimer = vertx.setPeriodic(Duration.ofMinutes(1).toMillis(), id -> iam.blocking(() -> {
@@ -89,7 +91,8 @@ public final class IdentityServices {
   }
 
   /** Opens the store (migrating it), joins the cluster and loads the signing keys; blocking parts on a worker. */
-  public static Future<IdentityServices> start(Vertx vertx, GatewayConfig config, Clock clock) {
+  public static Future<IdentityServices> start(Vertx vertx, GatewayConfig config, Clock clock,
+      GatewayMetrics metrics) {
     IdentityConfig identity = Objects.requireNonNull(config.identity());
     return vertx.executeBlocking(() -> {
       Database database = Database.open(identity.store());
@@ -116,7 +119,7 @@ public final class IdentityServices {
         database.close();
         throw e;
       }
-    }, false).map(opened -> new IdentityServices(vertx, config, opened, clock));
+    }, false).map(opened -> new IdentityServices(vertx, config, opened, clock, metrics));
   }
 
   /**

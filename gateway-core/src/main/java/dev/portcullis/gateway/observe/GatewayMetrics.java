@@ -88,6 +88,33 @@ public final class GatewayMetrics {
     timer.record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  private final Map<String, Counter> identityCounters = new ConcurrentHashMap<>();
+
+  /**
+   * {@code portcullis_authentications_total{method,result}}: per request, how a presented credential
+   * fared (method session, bearer, api-token; result accepted or refused).
+   */
+  public void authentication(String method, String result) {
+    identityCounter("portcullis_authentications_total", "Credentials presented on requests, by method and result",
+        method, result);
+  }
+
+  /** {@code portcullis_sign_ins_total{method,result}}: method pwd or sso; result success, failure, locked. */
+  public void signIn(String method, String result) {
+    identityCounter("portcullis_sign_ins_total", "Sign-ins at the login portal, by method and result", method,
+        result);
+  }
+
+  private void identityCounter(String name, String description, String method, String result) {
+    String key = name + '|' + method + '|' + result;
+    Counter counter = identityCounters.get(key);
+    if (counter == null) {
+      counter = identityCounters.computeIfAbsent(key, k -> Counter.builder(name).description(description)
+          .tag("method", method).tag("result", result).register(registry));
+    }
+    counter.increment();
+  }
+
   private final Map<String, Counter> policyCounters = new ConcurrentHashMap<>();
   private final Map<String, Timer> policyTimers = new ConcurrentHashMap<>();
 

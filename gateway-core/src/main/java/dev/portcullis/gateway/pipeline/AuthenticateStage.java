@@ -5,6 +5,7 @@ import dev.portcullis.gateway.identity.Authenticated;
 import dev.portcullis.gateway.identity.IdentityServices;
 import dev.portcullis.gateway.identity.token.ApiTokens;
 import dev.portcullis.gateway.identity.token.InvalidTokenException;
+import dev.portcullis.gateway.observe.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import org.slf4j.Logger;
@@ -23,9 +24,11 @@ final class AuthenticateStage implements Stage {
   static final String SESSION_COOKIE = "__Host-portcullis";
 
   private final IdentityServices identity;
+  private final GatewayMetrics metrics;
 
-  AuthenticateStage(IdentityServices identity) {
+  AuthenticateStage(IdentityServices identity, GatewayMetrics metrics) {
     this.identity = identity;
+    this.metrics = metrics;
   }
 
   @Override
@@ -42,6 +45,7 @@ final class AuthenticateStage implements Stage {
     found.onComplete(ar -> {
       if (ar.failed()) {
         if (ar.cause() instanceof InvalidTokenException invalid) {
+          metrics.authentication(presented(exchange), "refused");
           Challenges.invalidToken(exchange, invalid.getMessage());
         } else {
           LOG.error("Cannot authenticate request {}: {}", exchange.requestId(), ar.cause().toString());
@@ -53,7 +57,9 @@ final class AuthenticateStage implements Stage {
       if (exchange.response().closed()) {
         return;
       }
-      exchange.authenticated(ar.result());
+      Authenticated who = ar.result();
+      metrics.authentication(who == null ? "session" : who.method(), who == null ? "refused" : "accepted");
+      exchange.authenticated(who);
       proceed(exchange);
     });
   }
@@ -82,6 +88,13 @@ final class AuthenticateStage implements Stage {
       return identity.resolver().resolve(session.userId(), session.authMethods(), null)
           .map(id -> id == null ? null : new Authenticated(id, "session", sessionId, session.userId()));
     });
+  }
+
+  /** Which kind of credential a refused request presented (tokens are checked before cookies). */
+  private static String presented(Exchange exchange) {
+    String authorization = exchange.request().getHeader(HttpHeaders.AUTHORIZATION);
+    String token = authorization == null || authorization.length() < 7 ? "" : authorization.substring(7).trim();
+    return ApiTokens.looksLikeToken(token) ? "api-token" : "bearer";
   }
 
   private void proceed(Exchange exchange) {

@@ -67,7 +67,7 @@ public final class RequestPipeline {
         new RequestIdStage(),
         new PortalStage(identity),
         new RouteMatchStage(new RouteTable(routes)),
-        new AuthenticateStage(identity),
+        new AuthenticateStage(identity, metrics),
         new PolicyStage(vertx, Clock.systemUTC(), identity != null),
         new BodyLimitStage(),
         new AssertionStage(identity),

@@ -173,6 +173,8 @@ class AssertionTest {
     assertThat(detail(client.get("/open/x", "Authorization", "Bearer pcl_short"))).contains("not a well-formed");
     assertThat(detail(client.get("/open/x", "Authorization", "Bearer pcl_" + "A".repeat(43))))
         .contains("unknown API token");
+    assertThat(gateway.gateway().metrics().scrape())
+        .containsPattern("portcullis_authentications_total\\{method=\"api-token\",result=\"refused\"} [3-9]");
   }
 
   private static String detail(HttpResponse<String> response) {

@@ -54,6 +54,10 @@ class BruteForceTest {
     assertThat(browser.cookies()).doesNotContainKey("__Host-portcullis");
     // another account from the same address is not locked by this one's failures
     assertThat(browser.login("globex-demo", "portcullis-demo", "/app").statusCode()).isEqualTo(303);
+    String metrics = gateway.gateway().metrics().scrape();
+    assertThat(metrics).contains("portcullis_sign_ins_total{method=\"pwd\",result=\"failure\"} 2.0",
+        "portcullis_sign_ins_total{method=\"pwd\",result=\"locked\"} 1.0",
+        "portcullis_sign_ins_total{method=\"pwd\",result=\"success\"} 1.0");
   }
 
   @Test

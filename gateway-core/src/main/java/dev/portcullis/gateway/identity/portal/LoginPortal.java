@@ -48,9 +48,14 @@ public final class LoginPortal {
   private final OidcLogin oidc;
   private final ReturnTo returnTo;
   private final java.util.function.Supplier<Map<String, Object>> jwks;
+  private final java.util.function.BiConsumer<String, String> signIns;
 
+  /**
+   * @param signIns told (method, result) of every sign-in attempt: pwd or sso; success, failure, locked
+   */
   public LoginPortal(Iam iam, PasswordHasher hasher, SessionStore sessions, LoginThrottle throttle, OidcLogin oidc,
-      List<HostPattern> hosts, java.util.function.Supplier<Map<String, Object>> jwks) {
+      List<HostPattern> hosts, java.util.function.Supplier<Map<String, Object>> jwks,
+      java.util.function.BiConsumer<String, String> signIns) {
     this.iam = iam;
     this.hasher = hasher;
     this.sessions = sessions;
@@ -58,6 +63,11 @@ public final class LoginPortal {
     this.oidc = oidc;
     this.returnTo = new ReturnTo(hosts);
     this.jwks = jwks;
+    this.signIns = signIns;
+  }
+
+  void counted(String method, String result) {
+    signIns.accept(method, result);
   }
 
   public static boolean serves(String path) {
@@ -157,11 +167,13 @@ public final class LoginPortal {
     String addressKey = LoginThrottle.addressKey("pwd", exchange.clientAddress());
     throttle.lockedFor(userKey, addressKey).compose(locked -> {
       if (!locked.isZero()) {
+        counted("pwd", "locked");
         tooMany(exchange, rd, username, locked);
         return Future.succeededFuture();
       }
       return iam.blocking(() -> check(username, password)).compose(user -> {
         if (user.isEmpty()) {
+          counted("pwd", "failure");
           return throttle.failed(userKey, addressKey).map(lock -> {
             LOG.info("Password login failed from {} (request {})", exchange.clientAddress(), exchange.requestId());
             showLogin(exchange, rd, username, BAD_CREDENTIALS, 401);
@@ -199,6 +211,7 @@ public final class LoginPortal {
     return sessions.delete(previous)
         .compose(v -> sessions.create(user.id(), user.tenantId(), user.username(), method))
         .map(id -> {
+          counted(method, "success");
           LOG.info("User {} signed in ({}) from {} (request {})", user.id(), method, exchange.clientAddress(),
               exchange.requestId());
           PortalResponse.redirect(request, 303, target, List.of(

@@ -159,6 +159,7 @@ public final class OidcLogin {
             return Future.succeededFuture();
           }
           if (error != null || code == null) {
+            portal.counted("sso", "failure");
             LOG.info("OIDC provider '{}' refused a sign-in: {}", provider.config().id(), error);
             portal.error(exchange, 401, "Sign-in refused", provider.config().displayName()
                 + " did not sign you in" + (error == null ? "." : " (" + error + ")."));
@@ -168,6 +169,7 @@ public final class OidcLogin {
               .compose(claims -> localUser(provider, claims))
               .compose(user -> {
                 if (user.isEmpty()) {
+                  portal.counted("sso", "failure");
                   portal.error(exchange, 403, "No account", "There is no active account here for the user "
                       + provider.config().displayName() + " signed you in as.");
                   return Future.succeededFuture();
@@ -176,6 +178,7 @@ public final class OidcLogin {
               })
               .recover(err -> {
                 if (err instanceof InvalidTokenException || err instanceof IllegalStateException) {
+                  portal.counted("sso", "failure");
                   LOG.warn("OIDC sign-in through '{}' refused: {}", provider.config().id(), err.getMessage());
                   portal.error(exchange, 401, "Sign-in failed", "The answer from "
                       + provider.config().displayName() + " could not be verified.");
