@@ -193,6 +193,7 @@ public final class IdentityServices {
     return Future.join(bearer.close(), oidc == null ? Future.succeededFuture() : oidc.close())
         .eventually(() -> vertx.executeBlocking(() -> {
           iam.close();
+          throttle.close();
           try {
             hazelcast.shutdown();
           } finally {

@@ -61,6 +61,34 @@ class BruteForceTest {
   }
 
   @Test
+  void aBurstOfConcurrentGuessesGetsNoMoreChecksThanTheFreeAttempts() throws Exception {
+    Browserless browser = new Browserless(gateway.url(""));
+    String csrf = browser.loginPage("/app");
+    java.net.http.HttpClient client = dev.portcullis.gateway.support.Https.client();
+    java.util.List<java.util.concurrent.CompletableFuture<Integer>> guesses = new java.util.ArrayList<>();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(12);
+    try {
+      for (int i = 0; i < 12; i++) {
+        String guess = "guess-" + i;
+        // each guess carries the same CSRF cookie and token, as a script replaying one form would
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(gateway.url("/.portcullis/login")))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Cookie", "__Host-portcullis-csrf=" + csrf)
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("csrf=" + csrf
+                + "&rd=%2Fapp&username=demo&password=" + guess)).build();
+        guesses.add(java.util.concurrent.CompletableFuture.supplyAsync(() ->
+            dev.portcullis.gateway.support.Https.send(client, request).statusCode(), pool));
+      }
+      java.util.List<Integer> statuses = guesses.stream().map(java.util.concurrent.CompletableFuture::join).toList();
+      assertThat(statuses).containsOnly(401, 429);
+      assertThat(statuses.stream().filter(s -> s == 401).count()).isLessThanOrEqualTo(2);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void aUsernameThatDoesNotExistLocksInExactlyTheSameWay() {
     Browserless browser = new Browserless(gateway.url(""));
     assertThat(browser.login("ghost", "wrong-1", "/app").statusCode()).isEqualTo(401);

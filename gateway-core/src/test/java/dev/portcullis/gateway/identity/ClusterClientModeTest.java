@@ -45,6 +45,9 @@ class ClusterClientModeTest {
           """.formatted(dir.resolve("iam").toAbsolutePath(), port, port, backends.echo()));
       try {
         Browserless browser = new Browserless(gateway.url(""));
+        // failure counters use plain map operations: no gateway class has to exist on the members
+        assertThat(browser.login("demo", "wrong password", "/app").statusCode()).isEqualTo(401);
+        assertThat(external.getMap("portcullis-login-failures").size()).isEqualTo(2);
         assertThat(browser.login("demo", "portcullis-demo", "/app").statusCode()).isEqualTo(303);
         assertThat(browser.get("/app/x").statusCode()).isEqualTo(200);
         assertThat(external.getMap("portcullis-sessions").size()).isEqualTo(1);

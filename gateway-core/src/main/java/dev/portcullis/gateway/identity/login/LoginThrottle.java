@@ -1,41 +1,52 @@
 package dev.portcullis.gateway.identity.login;
 
-import dev.portcullis.gateway.cluster.ClusterFutures;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.EntryProcessor;
-import com.hazelcast.map.ExtendedMapEntry;
 import com.hazelcast.map.IMap;
 import dev.portcullis.gateway.cluster.ClusterNode;
 import dev.portcullis.gateway.config.IdentityConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 
-import java.io.Serializable;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Brute-force protection shared by all instances: failure counters per submitted username and per
- * client address, kept apart per factor ({@code pwd}, later {@code otp}). After the free attempts,
- * each failure locks the counter for an exponentially growing time, capped. Counters of usernames
- * that do not exist behave exactly like real ones, so a lockout reveals nothing. A client address
- * gets four times the free attempts of a username (many people may share one address).
+ * Brute-force protection shared by all instances: attempt counters per submitted username and per
+ * client address, kept apart per factor ({@code pwd}, later {@code otp}).
+ *
+ * <p>An attempt is <em>reserved</em> before the password is checked, and counted as a failure
+ * until it succeeds: once the free attempts are used up the counter locks at once, for an
+ * exponentially growing time (capped), so a burst of concurrent guesses gets no more checks than a
+ * patient guesser. A success clears the username's counter and gives the address its attempt back.
+ * Counters of usernames that do not exist behave exactly like real ones, so a lockout reveals
+ * nothing. A client address gets four times the free attempts of a username (many people may
+ * share one address).
+ *
+ * <p>Each update runs under the key's cluster lock (get, compute, set with TTL) on a worker: plain
+ * map operations only, so an external cluster in client mode needs none of the gateway's classes.
  */
 public final class LoginThrottle {
 
-  private final Vertx vertx;
+  /** The outcome of a reservation: allowed, or locked for this long. */
+  public record Reservation(Duration lockedFor) {
+    public boolean allowed() {
+      return lockedFor.isZero();
+    }
+  }
+
   private final IMap<String, long[]> map;
   private final IdentityConfig.Login config;
   private final Clock clock;
+  private final WorkerExecutor workers;
 
   public LoginThrottle(Vertx vertx, HazelcastInstance hazelcast, IdentityConfig.Login config, Clock clock) {
-    this.vertx = vertx;
     this.map = hazelcast.getMap(ClusterNode.LOGIN_FAILURES);
     this.config = config;
     this.clock = clock;
+    this.workers = vertx.createSharedWorkerExecutor("portcullis-login-throttle", 4);
   }
 
   public static String userKey(String factor, String username) {
@@ -46,76 +57,72 @@ public final class LoginThrottle {
     return factor + "|ip|" + address;
   }
 
-  /** How long the caller must still wait (zero when neither counter is locked). */
-  public Future<Duration> lockedFor(String userKey, String addressKey) {
-    Future<long[]> user = ClusterFutures.onContext(map.getAsync(userKey), vertx);
-    Future<long[]> address = ClusterFutures.onContext(map.getAsync(addressKey), vertx);
-    return Future.all(user, address).map(all -> {
+  /**
+   * Takes one attempt from both counters, or refuses when either is locked (then nothing is
+   * counted). Resolves to how long the caller must wait, zero when the attempt may go ahead.
+   */
+  public Future<Reservation> reserve(String userKey, String addressKey) {
+    return workers.executeBlocking(() -> {
       long now = clock.millis();
-      long until = Math.max(user.result() == null ? 0 : user.result()[1],
-          address.result() == null ? 0 : address.result()[1]);
-      return until > now ? Duration.ofMillis(until - now) : Duration.ZERO;
-    });
+      long userLock = lockedUntil(userKey);
+      long addressLock = lockedUntil(addressKey);
+      long until = Math.max(userLock, addressLock);
+      if (until > now) {
+        return new Reservation(Duration.ofMillis(until - now));
+      }
+      update(userKey, config.freeAttempts(), +1, now);
+      update(addressKey, config.freeAttempts() * 4, +1, now);
+      return new Reservation(Duration.ZERO);
+    }, false);
   }
 
-  /** Counts a failure on both counters; resolves to the lockout it caused (zero if none yet). */
-  public Future<Duration> failed(String userKey, String addressKey) {
-    long now = clock.millis();
-    Future<Long> user = count(userKey, new CountFailure(now, config.freeAttempts(), config));
-    Future<Long> address = count(addressKey, new CountFailure(now, config.freeAttempts() * 4, config));
-    return Future.all(user, address).map(all -> {
-      long until = Math.max(user.result(), address.result());
-      return until > now ? Duration.ofMillis(until - now) : Duration.ZERO;
-    });
-  }
-
-  /** A successful login clears its username's counter (not the address's: one good account must not
-   * reset the count for guesses against others). */
-  public Future<Void> succeeded(String userKey) {
-    return ClusterFutures.onContext(map.deleteAsync(userKey), vertx).mapEmpty();
+  /** The reserved attempt succeeded: the username starts afresh, the address gets its attempt back. */
+  public Future<Void> succeeded(String userKey, String addressKey) {
+    return workers.executeBlocking(() -> {
+      map.delete(userKey);
+      update(addressKey, config.freeAttempts() * 4, -1, clock.millis());
+      return null;
+    }, false);
   }
 
   /** Lifts a username's lockout (the admin API's unlock). */
   public Future<Void> unlock(String factor, String username) {
-    return succeeded(userKey(factor, username));
+    return workers.executeBlocking(() -> {
+      map.delete(userKey(factor, username));
+      return null;
+    }, false);
   }
 
-  private Future<Long> count(String key, CountFailure processor) {
-    return ClusterFutures.onContext(map.submitToKey(key, processor), vertx);
+  private long lockedUntil(String key) {
+    long[] value = map.get(key);
+    return value == null ? 0 : value[1];
   }
 
-  /**
-   * Runs on the key's owner member, atomically: value is {count, lockedUntilMillis}. Serializable
-   * because it travels to the owner; every member runs the same gateway code.
-   */
-  static final class CountFailure implements EntryProcessor<String, long[], Long>, Serializable {
-    private static final long serialVersionUID = 1L;
-    private final long now;
-    private final int free;
-    private final long baseMillis;
-    private final long maxMillis;
-    private final long windowMillis;
-
-    CountFailure(long now, int free, IdentityConfig.Login config) {
-      this.now = now;
-      this.free = free;
-      this.baseMillis = config.backoffBase().toMillis();
-      this.maxMillis = config.maxLockout().toMillis();
-      this.windowMillis = config.window().toMillis();
-    }
-
-    @Override
-    public Long process(Map.Entry<String, long[]> entry) {
-      long[] value = entry.getValue() == null ? new long[] {0, 0} : entry.getValue().clone();
-      value[0]++;
-      long over = value[0] - free;
-      if (over >= 0) {
-        long lock = Math.min(maxMillis, baseMillis << Math.min(over, 30));
-        value[1] = now + lock;
+  /** value = {attempts, lockedUntilMillis}; a lock stands only while the attempts have earned it. */
+  private void update(String key, int free, int delta, long now) {
+    map.lock(key, 10, TimeUnit.SECONDS);
+    try {
+      long[] value = map.get(key);
+      long attempts = Math.max(0, (value == null ? 0 : value[0]) + delta);
+      long lockedUntil = value == null ? 0 : value[1];
+      if (delta > 0 && attempts >= free) {
+        long over = attempts - free;
+        lockedUntil = now + Math.min(config.maxLockout().toMillis(), config.backoffBase().toMillis() << Math.min(over, 30));
+      } else if (attempts < free) {
+        lockedUntil = 0;
       }
-      long keep = Math.max(windowMillis, value[1] - now);
-      ((ExtendedMapEntry<String, long[]>) entry).setValue(value, keep, TimeUnit.MILLISECONDS);
-      return value[1];
+      if (attempts == 0 && lockedUntil == 0) {
+        map.delete(key);
+        return;
+      }
+      long keep = Math.max(config.window().toMillis(), lockedUntil - now);
+      map.set(key, new long[] {attempts, lockedUntil}, keep, TimeUnit.MILLISECONDS);
+    } finally {
+      map.unlock(key);
     }
+  }
+
+  public void close() {
+    workers.close();
   }
 }

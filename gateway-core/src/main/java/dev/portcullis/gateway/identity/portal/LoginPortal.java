@@ -165,22 +165,20 @@ public final class LoginPortal {
     }
     String userKey = LoginThrottle.userKey("pwd", username);
     String addressKey = LoginThrottle.addressKey("pwd", exchange.clientAddress());
-    throttle.lockedFor(userKey, addressKey).compose(locked -> {
-      if (!locked.isZero()) {
+    throttle.reserve(userKey, addressKey).compose(reservation -> {
+      if (!reservation.allowed()) {
         counted("pwd", "locked");
-        tooMany(exchange, rd, username, locked);
+        tooMany(exchange, rd, username, reservation.lockedFor());
         return Future.succeededFuture();
       }
       return iam.blocking(() -> check(username, password)).compose(user -> {
         if (user.isEmpty()) {
           counted("pwd", "failure");
-          return throttle.failed(userKey, addressKey).map(lock -> {
-            LOG.info("Password login failed from {} (request {})", exchange.clientAddress(), exchange.requestId());
-            showLogin(exchange, rd, username, BAD_CREDENTIALS, 401);
-            return null;
-          });
+          LOG.info("Password login failed from {} (request {})", exchange.clientAddress(), exchange.requestId());
+          showLogin(exchange, rd, username, BAD_CREDENTIALS, 401);
+          return Future.succeededFuture();
         }
-        return throttle.succeeded(userKey).compose(v -> startSession(exchange, user.get(), "pwd",
+        return throttle.succeeded(userKey, addressKey).compose(v -> startSession(exchange, user.get(), "pwd",
             returnTo.validate(rd, exchange.host())));
       });
     }).onFailure(err -> unavailable(exchange, err));
