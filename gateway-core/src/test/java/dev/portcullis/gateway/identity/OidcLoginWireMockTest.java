@@ -140,6 +140,9 @@ class OidcLoginWireMockTest {
 
   @Test
   void theCodeFlowWithPkceSignsTheMappedLocalUserIn() throws Exception {
+    // an account an admin prepared for single sign-on: no password of its own
+    TestGateway.await(gateway.gateway().identity().iam().blocking(() -> gateway.gateway().identity().iam().store()
+        .createUser("acme", "sso-ada", null, "Ada", null)));
     Browserless browser = new Browserless(gateway.url(""));
     Map<String, List<String>> request = startLogin(browser, "mock");
     assertThat(request.get("response_type")).containsExactly("code");
@@ -147,7 +150,7 @@ class OidcLoginWireMockTest {
     assertThat(request.get("scope")).containsExactly("openid profile email");
     assertThat(request.get("code_challenge_method")).containsExactly("S256");
     assertThat(request.get("redirect_uri")).containsExactly(gateway.url("/.portcullis/oidc/mock/callback"));
-    tokenEndpointAnswers(idToken(request, c -> { }));
+    tokenEndpointAnswers(idToken(request, c -> c.subject("kc-ada").claim("preferred_username", "sso-ada")));
 
     HttpResponse<String> done = callback(browser, request, "mock");
     assertThat(done.statusCode()).isEqualTo(303);
@@ -177,6 +180,28 @@ class OidcLoginWireMockTest {
     HttpResponse<String> replay = callback(browser, request, "mock");
     assertThat(replay.statusCode()).isEqualTo(400);
     assertThat(replay.body()).contains("already used or took too long");
+
+    // linked by subject from now on: a renamed provider account still signs in as the same user
+    Browserless again = new Browserless(gateway.url(""));
+    Map<String, List<String>> second = startLogin(again, "mock");
+    tokenEndpointAnswers(idToken(second, c -> c.subject("kc-ada").claim("preferred_username", "ada-renamed")));
+    assertThat(callback(again, second, "mock").statusCode()).isEqualTo(303);
+    // and another provider account that renames itself to sso-ada cannot take it over
+    Browserless impostor = new Browserless(gateway.url(""));
+    Map<String, List<String>> third = startLogin(impostor, "mock");
+    tokenEndpointAnswers(idToken(third, c -> c.subject("kc-mallory").claim("preferred_username", "sso-ada")));
+    assertThat(callback(impostor, third, "mock").statusCode()).isEqualTo(403);
+    assertThat(impostor.cookies()).doesNotContainKey("__Host-portcullis");
+  }
+
+  @Test
+  void aProviderUsernameNamingAPasswordAccountIsRefused() throws Exception {
+    Browserless browser = new Browserless(gateway.url(""));
+    Map<String, List<String>> request = startLogin(browser, "mock");
+    tokenEndpointAnswers(idToken(request, c -> c.subject("kc-someone").claim("preferred_username", "demo")));
+    HttpResponse<String> response = callback(browser, request, "mock");
+    assertThat(response.statusCode()).isEqualTo(403);
+    assertThat(browser.cookies()).doesNotContainKey("__Host-portcullis");
   }
 
   @Test
@@ -215,6 +240,7 @@ class OidcLoginWireMockTest {
     forged.sign(new RSASSASigner(forger));
     tokenEndpointAnswers(forged.serialize());
     assertThat(callback(browser, request, "mock").statusCode()).isEqualTo(401);
+    assertThat(browser.cookies()).doesNotContainKey("__Host-portcullis");
   }
 
   @Test
@@ -238,7 +264,7 @@ class OidcLoginWireMockTest {
   void provisioningCreatesTheUserInTheProvidersTenantButNeverTakesOverAnotherTenantsAccount() throws Exception {
     Browserless browser = new Browserless(gateway.url(""));
     Map<String, List<String>> request = startLogin(browser, "mockjit");
-    tokenEndpointAnswers(idToken(request, c -> c.claim("preferred_username", "newcomer")));
+    tokenEndpointAnswers(idToken(request, c -> c.subject("kc-new").claim("preferred_username", "newcomer")));
     assertThat(callback(browser, request, "mockjit").statusCode()).isEqualTo(303);
     var created = TestGateway.await(gateway.gateway().identity().iam().blocking(() ->
         gateway.gateway().identity().iam().store().userByUsername("newcomer").orElseThrow()));

@@ -218,26 +218,50 @@ public final class OidcLogin {
         });
   }
 
+  /**
+   * The local user for a provider's account. Accounts are linked by the provider's stable subject
+   * ({@code sub}), never by its username, which many providers let users edit: a first sign-in may
+   * link to an existing local account of that username only if the account is in the provider's
+   * tenant, has no password of its own and no other subject of this provider (an SSO-only account
+   * an admin prepared); otherwise it is provisioned when allowed, or refused.
+   */
   private Future<Optional<User>> localUser(Provider provider, JWTClaimsSet claims) {
     IdentityConfig.OidcProvider config = provider.config();
+    String subject = claims.getSubject();
     Object name = claims.getClaim(config.usernameClaim());
+    if (subject == null || subject.isBlank()) {
+      return Future.failedFuture(new InvalidTokenException("the ID token has no subject"));
+    }
     if (!(name instanceof String username) || username.isBlank()) {
       return Future.failedFuture(new InvalidTokenException("the ID token has no '" + config.usernameClaim()
           + "' claim"));
     }
     return iam.blocking(() -> {
-      Optional<User> user = iam.store().userByUsername(username);
-      if (user.isPresent()) {
-        // An account of another tenant with the same name is not this provider's user.
-        return user.filter(u -> u.tenantId().equals(config.tenant()) && u.active());
+      var store = iam.store();
+      Optional<User> linked = store.userByExternalIdentity(config.id(), subject);
+      if (linked.isPresent()) {
+        return linked.filter(u -> u.tenantId().equals(config.tenant()) && u.active());
+      }
+      Optional<User> named = store.userByUsername(username);
+      if (named.isPresent()) {
+        User user = named.get();
+        if (!user.tenantId().equals(config.tenant()) || !user.active() || user.passwordHash() != null
+            || store.hasExternalIdentity(config.id(), user.id())) {
+          LOG.warn("OIDC provider '{}' signed in a new subject as '{}', which names a local account that is not "
+              + "its to take; refused", config.id(), username);
+          return Optional.<User>empty();
+        }
+        store.linkExternalIdentity(config.id(), subject, user.id());
+        return named;
       }
       if (!config.provisionUsers()) {
         return Optional.<User>empty();
       }
       Object email = claims.getClaim("email");
       Object display = claims.getClaim("name");
-      User created = iam.store().createUser(config.tenant(), username, email instanceof String e ? e : null,
+      User created = store.createUser(config.tenant(), username, email instanceof String e ? e : null,
           display instanceof String d ? d : username, null);
+      store.linkExternalIdentity(config.id(), subject, created.id());
       LOG.info("Provisioned user {} from OIDC provider '{}'", created.id(), config.id());
       return Optional.of(created);
     });

@@ -92,6 +92,26 @@ public final class JdbcIamStore {
         instant(rs, 9));
   }
 
+  // ---- external identities (single sign-on)
+
+  /** The local user a provider's subject signs in as, if linked. */
+  public Optional<User> userByExternalIdentity(String providerId, String subject) {
+    return first(query("SELECT u.id, u.tenant_id, u.username, u.email, u.display_name, u.status, u.password_hash, "
+        + "u.created_at, u.updated_at FROM users u JOIN external_identities e ON e.user_id = u.id "
+        + "WHERE e.provider_id = ? AND e.subject = ?", JdbcIamStore::user, providerId, subject));
+  }
+
+  /** Whether any subject of this provider is linked to the user. */
+  public boolean hasExternalIdentity(String providerId, String userId) {
+    return query("SELECT COUNT(*) FROM external_identities WHERE provider_id = ? AND user_id = ?",
+        rs -> rs.getLong(1), providerId, userId).get(0) > 0;
+  }
+
+  public void linkExternalIdentity(String providerId, String subject, String userId) {
+    update("link of " + providerId + " subject", "INSERT INTO external_identities (provider_id, subject, user_id, "
+        + "created_at) VALUES (?, ?, ?, ?)", providerId, subject, userId, ts(clock.instant()));
+  }
+
   // ---- groups
 
   public String createGroup(String tenantId, String name) {
