@@ -90,7 +90,8 @@ public final class Gateway {
         .setEventLoopPoolSize(config.eventLoops())
         .setPreferNativeTransport(true));
     Gateway gateway = new Gateway(vertx, config, env, plugins);
-    return gateway.startAll().map(gateway).recover(err -> vertx.close().transform(v -> Future.failedFuture(err)));
+    return gateway.startAll().map(gateway).recover(err -> (gateway.identity == null ? Future.<Void>succeededFuture()
+        : gateway.identity.close()).eventually(() -> vertx.close()).transform(v -> Future.failedFuture(err)));
   }
 
   /** What start-up reads from disk before anything listens. */

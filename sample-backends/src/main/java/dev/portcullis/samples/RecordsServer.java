@@ -65,8 +65,12 @@ public class RecordsServer extends VerticleBase {
       if (ar.failed()) {
         request.response().setStatusCode(401).putHeader("content-type", "application/json")
             .end(new JsonObject().put("error", ar.cause().getMessage()).encode());
+      } else if (!(ar.result().getClaim("tenant") instanceof String tenant) || tenant.isBlank()) {
+        // Data is separated per customer: an identity without a tenant sees nothing, not everything.
+        request.response().setStatusCode(403).putHeader("content-type", "application/json")
+            .end(new JsonObject().put("error", "the identity assertion names no tenant").encode());
       } else {
-        serve(request, (String) ar.result().getClaim("tenant"));
+        serve(request, tenant);
       }
     });
   }

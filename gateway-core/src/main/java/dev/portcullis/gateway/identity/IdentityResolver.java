@@ -44,7 +44,10 @@ public final class IdentityResolver {
     Set<String> permissions = new LinkedHashSet<>();
     for (Grant grant : grants) {
       if (grant.tenantId().equals(user.tenantId()) && grant.activeAt(now)) {
-        roles.add(grant.roleName());
+        // An API token names no more roles than its scopes cover: a role is a promise of its permissions.
+        if (scopeLimit == null || scopeLimit.containsAll(grant.permissions())) {
+          roles.add(grant.roleName());
+        }
         permissions.addAll(grant.permissions());
       }
     }

@@ -29,7 +29,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Everything that knows who people are, wired once per gateway process: the IAM store, the cluster
@@ -56,7 +55,8 @@ public final class IdentityServices {
   private final LoginThrottle throttle;
   private final PasswordHasher hasher;
   private final PasswordRules rules;
-  private final List<HostPattern> hosts = new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.atomic.AtomicReference<List<HostPattern>> hosts =
+      new java.util.concurrent.atomic.AtomicReference<>(List.of());
   private final long keyTimer;
 
   private record Opened(Database database, HazelcastInstance hazelcast, JdbcIamStore store, PasswordHasher hasher,
@@ -80,7 +80,7 @@ public final class IdentityServices {
     this.assertions = new AssertionSigner(signingKeys, new Pseudonyms(opened.pseudonymKey()),
         identity.assertion().issuer(), identity.assertion().lifetime(), clock);
     this.oidc = identity.oidc().isEmpty() ? null : new OidcLogin(vertx, identity.oidc(), hazelcast, iam, clock);
-    this.portal = new LoginPortal(iam, hasher, sessions, throttle, oidc, hosts, assertions::jwks,
+    this.portal = new LoginPortal(iam, hasher, sessions, throttle, oidc, hosts::get, assertions::jwks,
         metrics::signIn);
     updateHosts(config);
     // Other instances may rotate the shared keys: re-read them now and then.
@@ -124,8 +124,8 @@ public final class IdentityServices {
 
   /**
    * Sets a user's password after checking the password rules; a refused password changes nothing
-   * and the IamException (INVALID) names the rule. Ends the user's other sessions, as a password
-   * change must.
+   * and the IamException (INVALID) names the rule. Ends all of the user's sessions (a password
+   * change is what someone does who fears another has it): the user signs in again.
    */
   public Future<Void> setPassword(String userId, String password) {
     return iam.blocking(() -> {
@@ -142,9 +142,7 @@ public final class IdentityServices {
 
   /** Hosts a login may return to: those the current routes serve. */
   public void updateHosts(GatewayConfig config) {
-    List<HostPattern> next = config.routes().stream().map(r -> r.match().host()).filter(Objects::nonNull).toList();
-    hosts.clear();
-    hosts.addAll(next);
+    hosts.set(config.routes().stream().map(r -> r.match().host()).filter(Objects::nonNull).toList());
   }
 
   public Iam iam() {

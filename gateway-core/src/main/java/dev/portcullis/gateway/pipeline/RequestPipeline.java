@@ -51,6 +51,8 @@ public final class RequestPipeline {
     this.observer = observer;
     this.hsts = config.listeners().publicListener().hsts().headerValue();
     List<RouteTable.CompiledRoute> routes = new ArrayList<>();
+    List<String> assertionHeaders = config.routes().stream().filter(r -> r.assertion() != null)
+        .map(r -> r.assertion().header()).distinct().toList();
     List<Upstream> built = new ArrayList<>();
     for (GatewayConfig.Route route : config.routes()) {
       PolicyChain chain = new PolicyChain(vertx, route.id(), route.policies().stream()
@@ -58,7 +60,7 @@ public final class RequestPipeline {
           route.policyTimeout(), metrics);
       Upstream upstream = new Upstream(vertx, route.id(), route.upstream());
       built.add(upstream);
-      routes.add(new RouteTable.CompiledRoute(route, upstream, chain));
+      routes.add(new RouteTable.CompiledRoute(route, upstream, chain, assertionHeaders));
     }
     this.upstreams = List.copyOf(built);
     this.stages = new Stage[] {

@@ -14,7 +14,12 @@ import java.util.List;
 public final class RouteTable {
 
   /** A route ready to serve: its config, its live upstream and its policy chain. */
-  public record CompiledRoute(GatewayConfig.Route config, Upstream upstream, PolicyChain chain) {
+  /**
+   * @param assertionHeaders the assertion header names of every route of this configuration: none of
+   *                         them may come from a client, whichever route the request takes
+   */
+  public record CompiledRoute(GatewayConfig.Route config, Upstream upstream, PolicyChain chain,
+      java.util.List<String> assertionHeaders) {
 
     public String id() {
       return config.id();

@@ -56,9 +56,10 @@ public final class ForwardHeaders {
     HttpServerRequest request = exchange.request();
     toUpstream(request.headers(), new Origin(request.remoteAddress().hostAddress(), exchange.peerTrusted(),
         exchange.clientAddress(), request.authority().toString(), exchange.requestId(), exchange.traceparent()), out);
-    var assertion = exchange.route().config().assertion();
-    if (assertion != null) {
-      out.remove(assertion.header()); // only the gateway may set it (below, when there is an identity)
+    // Only the gateway may set an assertion header (below, when there is an identity) — also the
+    // header names other routes use, so that a forged one cannot reach a shared upstream.
+    for (String header : exchange.route().assertionHeaders()) {
+      out.remove(header);
     }
     if (exchange.authenticated() != null && !"session".equals(exchange.authenticated().method())) {
       out.remove("Authorization"); // the credential was for the gateway; upstreams get the assertion
@@ -131,11 +132,17 @@ public final class ForwardHeaders {
     return kept.toString();
   }
 
-  /** Copies an upstream response's headers to the client response, leaving hop-by-hop ones behind. */
+  /**
+   * Copies an upstream response's headers to the client response, leaving hop-by-hop ones behind,
+   * and any cookie of the gateway's own an upstream tries to set (it could fix or clear a session).
+   */
   public static void toClient(MultiMap upstream, MultiMap client) {
     Set<String> connectionTokens = connectionTokens(upstream);
     for (var entry : upstream) {
       String name = entry.getKey().toLowerCase(Locale.ROOT);
+      if (name.equals("set-cookie") && entry.getValue().trim().startsWith(GATEWAY_COOKIE_PREFIX)) {
+        continue;
+      }
       if (!HOP_BY_HOP.contains(name) && !connectionTokens.contains(name)) {
         client.add(entry.getKey(), entry.getValue());
       }

@@ -231,6 +231,12 @@ class BearerTokenTest {
   }
 
   @Test
+  void anIdTokenIsNotAnAccessToken() throws Exception {
+    refused(rs256(b -> b.claim("nonce", "n-1")), "an ID token is not an access token");
+    refused(rs256(b -> b.claim("typ", "ID")), "an ID token is not an access token");
+  }
+
+  @Test
   void garbageIsRefused() {
     refused("abc.def.ghi", "not a JWT");
     refused("not-even-a-jwt", "not a JWT");

@@ -31,6 +31,10 @@ class LoginPortalTest {
   static void start() {
     backends = new Backends();
     String echo = backends.echo();
+    io.vertx.core.http.HttpServer cookies = backends.vertx().createHttpServer().requestHandler(req ->
+        req.response().putHeader("Set-Cookie", (Iterable<String>) java.util.List.of("__Host-portcullis=planted; Path=/; Secure",
+            "__Host-portcullis-csrf=planted; Path=/; Secure", "app=1; Path=/")).end("ok"));
+    TestGateway.await(cookies.listen(0, "127.0.0.1"));
     gateway = TestGateway.start(dir, TestGateway.header(dir) + IdentityYaml.standalone(dir) + """
         routes:
           - id: app
@@ -41,7 +45,11 @@ class LoginPortalTest {
             match: { pathPrefix: /open }
             upstream: { targets: [ "%s" ] }
             public: true
-        """.formatted(echo, echo));
+          - id: planter
+            match: { pathPrefix: /planter }
+            upstream: { targets: [ "http://127.0.0.1:%d" ] }
+            public: true
+        """.formatted(echo, echo, cookies.actualPort()));
   }
 
   @AfterAll
@@ -170,6 +178,13 @@ class LoginPortalTest {
     assertThat(api.headers().firstValue("www-authenticate")).hasValue("Bearer realm=\"portcullis\"");
     assertThat(new JsonObject(api.body()).getString("key")).isEqualTo("AUTHENTICATION_REQUIRED");
     assertThat(browser.get("/open/x").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void anUpstreamCannotSetTheGatewaysCookies() {
+    HttpResponse<String> response = browser().get("/planter/x");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().allValues("set-cookie")).containsExactly("app=1; Path=/");
   }
 
   @Test

@@ -54,7 +54,7 @@ public final class LoginPortal {
    * @param signIns told (method, result) of every sign-in attempt: pwd or sso; success, failure, locked
    */
   public LoginPortal(Iam iam, PasswordHasher hasher, SessionStore sessions, LoginThrottle throttle, OidcLogin oidc,
-      List<HostPattern> hosts, java.util.function.Supplier<Map<String, Object>> jwks,
+      java.util.function.Supplier<List<HostPattern>> hosts, java.util.function.Supplier<Map<String, Object>> jwks,
       java.util.function.BiConsumer<String, String> signIns) {
     this.iam = iam;
     this.hasher = hasher;
@@ -83,7 +83,7 @@ public final class LoginPortal {
     if (path.equals(JWKS_PATH) && read) {
       request.resume();
       request.response().putHeader("Content-Type", "application/jwk-set+json")
-          .putHeader("Cache-Control", "public, max-age=300")
+          .putHeader("Cache-Control", "public, max-age=60")
           .end(new io.vertx.core.json.JsonObject(jwks.get()).encode());
       return;
     }

@@ -115,7 +115,7 @@ public final class OidcLogin {
     String redirectUri = redirectUri(request, provider);
     JsonObject saved = new JsonObject().put("provider", provider.config().id()).put("nonce", nonce)
         .put("verifier", verifier).put("rd", target).put("redirectUri", redirectUri);
-    provider.keys().discovery().compose(doc -> ClusterFutures.onContext(states.setAsync(Secrets.sha256(state),
+    provider.keys().discovery().map(OidcLogin::checkedEndpoints).compose(doc -> ClusterFutures.onContext(states.setAsync(Secrets.sha256(state),
         new HazelcastJsonValue(saved.encode()), STATE_TTL.toMillis(), TimeUnit.MILLISECONDS),
         vertx).map(v -> doc))
         .onSuccess(doc -> {
@@ -160,9 +160,9 @@ public final class OidcLogin {
           }
           if (error != null || code == null) {
             portal.counted("sso", "failure");
-            LOG.info("OIDC provider '{}' refused a sign-in: {}", provider.config().id(), error);
+            LOG.info("OIDC provider '{}' refused a sign-in: {}", provider.config().id(), printable(error));
             portal.error(exchange, 401, "Sign-in refused", provider.config().displayName()
-                + " did not sign you in" + (error == null ? "." : " (" + error + ")."));
+                + " did not sign you in" + (error == null ? "." : " (" + printable(error) + ")."));
             return Future.succeededFuture();
           }
           return exchangeCode(provider, code, s)
@@ -196,7 +196,7 @@ public final class OidcLogin {
         + enc(config.clientSecret())).getBytes(StandardCharsets.UTF_8));
     String form = "grant_type=authorization_code&code=" + enc(code) + "&redirect_uri="
         + enc(saved.getString("redirectUri")) + "&code_verifier=" + enc(saved.getString("verifier"));
-    return provider.keys().discovery()
+    return provider.keys().discovery().map(OidcLogin::checkedEndpoints)
         .compose(doc -> provider.http().postForm(URI.create(doc.getString("token_endpoint")), form, basic))
         .compose(body -> {
           String idToken = body.toJsonObject().getString("id_token");
@@ -265,6 +265,37 @@ public final class OidcLogin {
       LOG.info("Provisioned user {} from OIDC provider '{}'", created.id(), config.id());
       return Optional.of(created);
     });
+  }
+
+  /**
+   * The discovery document's endpoints, required to be there and to be https (plain http only on
+   * loopback, for tests): the client secret and the code travel to the token endpoint.
+   */
+  private static JsonObject checkedEndpoints(JsonObject doc) {
+    for (String name : new String[] {"authorization_endpoint", "token_endpoint"}) {
+      String value = doc.getString(name);
+      URI uri;
+      try {
+        uri = value == null ? null : URI.create(value);
+      } catch (IllegalArgumentException e) {
+        uri = null;
+      }
+      if (uri == null || uri.getHost() == null || !("https".equals(uri.getScheme()) || ("http".equals(uri.getScheme())
+          && (uri.getHost().equals("127.0.0.1") || uri.getHost().equals("localhost"))))) {
+        throw new IllegalStateException("the provider's discovery document has no usable https " + name);
+      }
+    }
+    return doc;
+  }
+
+  /** At most 64 printable ASCII characters of a value the provider (or anyone) put in the URL. */
+  private static String printable(String value) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < value.length() && out.length() < 64; i++) {
+      char c = value.charAt(i);
+      out.append(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    return out.toString();
   }
 
   private static String redirectUri(HttpServerRequest request, Provider provider) {

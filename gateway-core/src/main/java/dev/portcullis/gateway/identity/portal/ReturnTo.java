@@ -14,9 +14,9 @@ import java.util.Locale;
  */
 final class ReturnTo {
 
-  private final List<HostPattern> hosts;
+  private final java.util.function.Supplier<List<HostPattern>> hosts;
 
-  ReturnTo(List<HostPattern> hosts) {
+  ReturnTo(java.util.function.Supplier<List<HostPattern>> hosts) {
     this.hosts = hosts;
   }
 
@@ -43,7 +43,7 @@ final class ReturnTo {
         return null;
       }
       String host = uri.getHost().toLowerCase(Locale.ROOT);
-      if (host.equals(requestHost) || hosts.stream().anyMatch(p -> p.matches(host))) {
+      if (host.equals(requestHost) || hosts.get().stream().anyMatch(p -> p.matches(host))) {
         return uri.toString();
       }
       return null;

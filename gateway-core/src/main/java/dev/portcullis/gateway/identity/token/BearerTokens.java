@@ -94,6 +94,10 @@ public final class BearerTokens {
     }
     IdentityConfig.Issuer issuer = byIssuer.get(iss);
     return validator.validate(token).compose(claims -> {
+      // An ID token is for the client that asked for it, not a key to APIs (OIDC Core §2, RFC 9068).
+      if (claims.getClaim("nonce") != null || "ID".equals(claims.getClaim("typ"))) {
+        return Future.failedFuture(new InvalidTokenException("an ID token is not an access token"));
+      }
       Verified fresh = new Verified(claims, claims.getExpirationTime().toInstant().plus(issuer.clockSkew()), issuer);
       verified.put(key, fresh);
       return identity(fresh);
