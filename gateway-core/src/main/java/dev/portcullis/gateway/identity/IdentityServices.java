@@ -60,7 +60,7 @@ public final class IdentityServices {
   private final long keyTimer;
 
   private record Opened(Database database, HazelcastInstance hazelcast, JdbcIamStore store, PasswordHasher hasher,
-      SigningKeys keys, byte[] pseudonymKey) {
+      SigningKeys keys, byte[] pseudonymKey, byte[] sessionKey) {
   }
 
   private IdentityServices(Vertx vertx, GatewayConfig config, Opened opened, Clock clock, GatewayMetrics metrics) {
@@ -72,7 +72,8 @@ public final class IdentityServices {
     this.rules = new PasswordRules(identity.passwords().minLength());
     this.signingKeys = opened.keys();
     this.iam = new Iam(vertx, opened.store(), hazelcast, identity.store().maxPoolSize(), identity.store().cacheTtl());
-    this.sessions = new SessionStore(vertx, hazelcast, identity.sessions(), clock);
+    this.sessions = new SessionStore(vertx, hazelcast, identity.sessions(), clock,
+        opened.sessionKey());
     this.throttle = new LoginThrottle(vertx, hazelcast, identity.login(), clock);
     this.resolver = new IdentityResolver(iam, clock);
     this.bearer = new BearerTokens(vertx, identity.issuers(), iam, clock);
@@ -113,7 +114,8 @@ public final class IdentityServices {
             identity.assertion().lifetime(), clock);
         keys.refresh();
         byte[] pseudonymKey = Base64.getUrlDecoder().decode(store.secret("pseudonym-key", Secrets::random256));
-        return new Opened(database, hazelcast, store, hasher, keys, pseudonymKey);
+        byte[] sessionKey = Base64.getUrlDecoder().decode(store.secret("session-mac-key", Secrets::random256));
+        return new Opened(database, hazelcast, store, hasher, keys, pseudonymKey, sessionKey);
       } catch (RuntimeException e) {
         hazelcast.shutdown();
         database.close();

@@ -55,6 +55,23 @@ class ClusterClientModeTest {
         assertThat(external.getMap("portcullis-sessions").keySet())
             .doesNotContain(browser.cookies().get("__Host-portcullis"));
         assertThat(external.getCluster().getMembers()).hasSize(1); // the gateway joined as a client only
+
+        // Whoever can write to the cluster cannot make a session: a copied or invented entry fails its seal.
+        var sessions = external.<String, com.hazelcast.core.HazelcastJsonValue>getMap("portcullis-sessions");
+        var genuine = sessions.values().iterator().next();
+        String chosenId = "B".repeat(43);
+        sessions.set(dev.portcullis.gateway.identity.Secrets.sha256(chosenId), genuine);
+        Browserless intruder = new Browserless(gateway.url(""));
+        intruder.cookies().put("__Host-portcullis", chosenId);
+        assertThat(intruder.get("/app/x").statusCode()).isEqualTo(401);
+        String invented = "C".repeat(43);
+        io.vertx.core.json.JsonObject forged = new io.vertx.core.json.JsonObject(genuine.getValue());
+        forged.put("session", forged.getString("session").replace("acme", "globex"));
+        sessions.set(dev.portcullis.gateway.identity.Secrets.sha256(invented),
+            new com.hazelcast.core.HazelcastJsonValue(forged.encode()));
+        intruder.cookies().put("__Host-portcullis", invented);
+        assertThat(intruder.get("/app/x").statusCode()).isEqualTo(401);
+        assertThat(browser.get("/app/x").statusCode()).isEqualTo(200);
       } finally {
         gateway.close();
       }

@@ -30,7 +30,16 @@ public final class SessionStore {
   private final Duration absolute;
   private final Clock clock;
 
-  public SessionStore(Vertx vertx, HazelcastInstance hazelcast, IdentityConfig.Sessions config, Clock clock) {
+  private final byte[] macKey;
+
+  /**
+   * @param macKey key of the HMAC that seals each stored session to its map key. It comes from the
+   *               IAM store, not the cluster: whoever can write to the cluster map (a rogue member
+   *               on the cluster port) still cannot make or move a session the gateway accepts.
+   */
+  public SessionStore(Vertx vertx, HazelcastInstance hazelcast, IdentityConfig.Sessions config, Clock clock,
+      byte[] macKey) {
+    this.macKey = macKey.clone();
     this.vertx = vertx;
     this.map = hazelcast.getMap(ClusterNode.SESSIONS);
     this.idle = config.idleTimeout();
@@ -49,11 +58,19 @@ public final class SessionStore {
     if (id == null || id.length() != 43) {
       return Future.succeededFuture();
     }
-    return ClusterFutures.onContext(map.getAsync(Secrets.sha256(id)), vertx).map(value -> {
+    String key = Secrets.sha256(id);
+    return ClusterFutures.onContext(map.getAsync(key), vertx).map(value -> {
       if (value == null) {
         return null;
       }
-      Session session = Session.fromJson(new JsonObject(value.getValue()));
+      JsonObject stored = new JsonObject(value.getValue());
+      String payload = stored.getString("session");
+      if (payload == null || !Secrets.constantTimeEquals(mac(key, payload), stored.getString("mac"))) {
+        org.slf4j.LoggerFactory.getLogger(SessionStore.class).warn("A session entry in the cluster map failed its "
+            + "integrity check and was ignored: someone wrote to the map who should not be able to");
+        return null;
+      }
+      Session session = Session.fromJson(new JsonObject(payload));
       return clock.instant().isBefore(session.expiresAt()) ? session : null;
     });
   }
@@ -82,11 +99,28 @@ public final class SessionStore {
     }, false);
   }
 
+  private String mac(String key, String payload) {
+    try {
+      javax.crypto.Mac hmac = javax.crypto.Mac.getInstance("HmacSHA256");
+      hmac.init(new javax.crypto.spec.SecretKeySpec(macKey, "HmacSHA256"));
+      hmac.update(key.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      hmac.update((byte) '|');
+      return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+          hmac.doFinal(payload.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private Future<String> store(Session session) {
     String id = Secrets.random256();
     long ttl = Math.max(1, Duration.between(clock.instant(), session.expiresAt()).toMillis());
-    HazelcastJsonValue value = new HazelcastJsonValue(session.toJson().encode());
-    return ClusterFutures.onContext(map.setAsync(Secrets.sha256(id), value, ttl, TimeUnit.MILLISECONDS,
+    String key = Secrets.sha256(id);
+    String payload = session.toJson().encode();
+    // userId stays a top-level field so that revokeUser can find a user's sessions by query.
+    HazelcastJsonValue value = new HazelcastJsonValue(new JsonObject().put("userId", session.userId())
+        .put("session", payload).put("mac", mac(key, payload)).encode());
+    return ClusterFutures.onContext(map.setAsync(key, value, ttl, TimeUnit.MILLISECONDS,
         idle.toMillis(), TimeUnit.MILLISECONDS), vertx).map(v -> id);
   }
 }
