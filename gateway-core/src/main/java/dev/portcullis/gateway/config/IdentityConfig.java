@@ -52,6 +52,7 @@ public record IdentityConfig(
       Set<String> algorithms,
       Duration clockSkew,
       Duration jwksRefreshInterval,
+      Duration jwksMaxAge,
       Path caFile,
       ClaimMapping claims) {
   }

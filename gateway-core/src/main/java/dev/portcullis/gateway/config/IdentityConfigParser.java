@@ -124,9 +124,17 @@ final class IdentityConfigParser {
       }
       Set<String> algorithms = algorithms(node, Set.of("RS256", "ES256"));
       IdentityConfig.ClaimMapping claims = claims(node.object("claims", false));
-      out.add(new IdentityConfig.Issuer(id, issuer, jwksUri, discovery, Set.copyOf(audiences), algorithms,
-          node.duration("clockSkew", Duration.ofSeconds(30)),
-          node.duration("jwksRefreshInterval", Duration.ofMinutes(1)), file(node, "caFile"), claims));
+      Duration skew = node.duration("clockSkew", Duration.ofSeconds(30));
+      if (skew.compareTo(Duration.ofMinutes(5)) > 0) {
+        node.error("clockSkew", "must be at most 5m (a larger skew keeps expired tokens alive)");
+      }
+      Duration refresh = node.duration("jwksRefreshInterval", Duration.ofMinutes(1));
+      Duration maxAge = positive(node, "jwksMaxAge", node.duration("jwksMaxAge", Duration.ofMinutes(10)));
+      if (refresh.compareTo(Duration.ofHours(24)) > 0) {
+        node.error("jwksRefreshInterval", "must be at most 24h");
+      }
+      out.add(new IdentityConfig.Issuer(id, issuer, jwksUri, discovery, Set.copyOf(audiences), algorithms, skew,
+          refresh, maxAge, file(node, "caFile"), claims));
       node.finish();
     }
     return List.copyOf(out);

@@ -97,6 +97,8 @@ class IdentityConfigTest {
             "identity.issuers[0].algorithms", "'HS256' is not allowed"),
         Arguments.of("alg none", ISSUER + "      algorithms: [ none ]\n" + ROUTE, 7,
             "identity.issuers[0].algorithms", "'none' is not allowed"),
+        Arguments.of("huge clock skew", ISSUER + "      clockSkew: 1h\n" + ROUTE, 7,
+            "identity.issuers[0].clockSkew", "must be at most 5m"),
         Arguments.of("no audience", ISSUER.replace("[ portcullis ]", "[]") + ROUTE, 6,
             "identity.issuers[0].audiences", "list at least one audience"),
         Arguments.of("plain http keys", ISSUER.replace("https://sso.example/realms/acme/certs",

@@ -59,6 +59,7 @@ class BearerTokenTest {
   static final AtomicInteger jwksHits = new AtomicInteger();
   static String issuer;
   static String rotatingIssuer;
+  static String unreachable;
 
   @BeforeAll
   static void start() throws Exception {
@@ -74,6 +75,7 @@ class BearerTokenTest {
     TestGateway.await(idp.listen(0, "127.0.0.1"));
     issuer = "http://127.0.0.1:" + idp.actualPort() + "/realms/strict";
     rotatingIssuer = "http://127.0.0.1:" + idp.actualPort() + "/realms/rotating";
+    unreachable = "http://127.0.0.1:" + Backends.closedPort() + "/realms/down";
     String echo = backends.echo();
     gateway = TestGateway.start(dir, TestGateway.header(dir) + IdentityYaml.of(
         "jdbc:h2:file:" + dir.resolve("iam").toAbsolutePath(), ForkedGateway.freePort(), """
@@ -92,8 +94,14 @@ class BearerTokenTest {
               audiences: [ portcullis ]
               algorithms: [ RS256 ]
               jwksRefreshInterval: 100ms
+              jwksMaxAge: 200ms
               claims: { defaultTenant: acme, roles: roles }
-        """.formatted(issuer, rotatingIssuer), "") + """
+            - id: unreachable
+              issuer: %3$s
+              jwksUri: %3$s/jwks
+              audiences: [ portcullis ]
+              algorithms: [ RS256 ]
+        """.formatted(issuer, rotatingIssuer, unreachable), "") + """
         routes:
           - id: api
             match: { pathPrefix: /api }
@@ -237,6 +245,15 @@ class BearerTokenTest {
   }
 
   @Test
+  void anIssuerWhoseKeysCannotBeFetchedIs503NotInvalid() throws Exception {
+    String token = sign(new RSASSASigner(rsa), new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("rsa-1").build(),
+        claims(b -> b.issuer(unreachable)).build());
+    HttpResponse<String> response = call(token);
+    assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(new JsonObject(response.body()).getString("key")).isEqualTo("IDENTITY_UNAVAILABLE");
+  }
+
+  @Test
   void garbageIsRefused() {
     refused("abc.def.ghi", "not a JWT");
     refused("not-even-a-jwt", "not a JWT");
@@ -268,7 +285,16 @@ class BearerTokenTest {
     };
     assertThat(call(token.apply(rsa)).statusCode()).isEqualTo(200);
     published.set(new JWKSet(List.<JWK>of(rsa.toPublicJWK(), ec.toPublicJWK(), next.toPublicJWK())));
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
-        .until(() -> call(token.apply(next)).statusCode() == 200);
+    try {
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> call(token.apply(next)).statusCode() == 200);
+      // the issuer withdraws the old key: within jwksMaxAge it is no longer trusted
+      published.set(new JWKSet(List.<JWK>of(ec.toPublicJWK(), next.toPublicJWK())));
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> call(token.apply(rsa)).statusCode() == 401);
+      assertThat(call(token.apply(next)).statusCode()).isEqualTo(200);
+    } finally {
+      published.set(new JWKSet(List.of(rsa.toPublicJWK(), ec.toPublicJWK())));
+    }
   }
 }

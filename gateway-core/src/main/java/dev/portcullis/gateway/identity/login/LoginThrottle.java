@@ -63,16 +63,26 @@ public final class LoginThrottle {
    */
   public Future<Reservation> reserve(String userKey, String addressKey) {
     return workers.executeBlocking(() -> {
-      long now = clock.millis();
-      long userLock = lockedUntil(userKey);
-      long addressLock = lockedUntil(addressKey);
-      long until = Math.max(userLock, addressLock);
-      if (until > now) {
-        return new Reservation(Duration.ofMillis(until - now));
+      // Check and count under both keys' locks (always user before address: no deadlock), so that
+      // concurrent attempts cannot all see "not locked" before any of them is counted.
+      map.lock(userKey, 10, TimeUnit.SECONDS);
+      try {
+        map.lock(addressKey, 10, TimeUnit.SECONDS);
+        try {
+          long now = clock.millis();
+          long until = Math.max(lockedUntil(userKey), lockedUntil(addressKey));
+          if (until > now) {
+            return new Reservation(Duration.ofMillis(until - now));
+          }
+          update(userKey, config.freeAttempts(), +1, now);
+          update(addressKey, config.freeAttempts() * 4, +1, now);
+          return new Reservation(Duration.ZERO);
+        } finally {
+          map.unlock(addressKey);
+        }
+      } finally {
+        map.unlock(userKey);
       }
-      update(userKey, config.freeAttempts(), +1, now);
-      update(addressKey, config.freeAttempts() * 4, +1, now);
-      return new Reservation(Duration.ZERO);
     }, false);
   }
 

@@ -40,6 +40,9 @@ public final class LoginPortal {
   public static final String JWKS_PATH = "/.well-known/jwks.json";
   private static final int MAX_FORM = 16 * 1024;
   private static final String BAD_CREDENTIALS = "The username or password is incorrect.";
+  /** Password checks waiting or running at once; beyond this a sign-in is asked to retry (503). */
+  private static final int MAX_CHECKS_IN_FLIGHT = 64;
+  private final java.util.concurrent.atomic.AtomicInteger checksInFlight = new java.util.concurrent.atomic.AtomicInteger();
 
   private final Iam iam;
   private final PasswordHasher hasher;
@@ -171,7 +174,18 @@ public final class LoginPortal {
         tooMany(exchange, rd, username, reservation.lockedFor());
         return Future.succeededFuture();
       }
-      return iam.blocking(() -> check(username, password)).compose(user -> {
+      if (checksInFlight.incrementAndGet() > MAX_CHECKS_IN_FLIGHT) {
+        // A flood of sign-ins must not queue Argon2 work ahead of the store lookups requests need.
+        checksInFlight.decrementAndGet();
+        exchange.request().response().putHeader("Retry-After", "1");
+        PortalResponse.html(exchange.request(), 503, Html.error("Sign-in busy",
+            "Too many people are signing in right now. Try again in a moment."), List.of());
+        return Future.succeededFuture();
+      }
+      return iam.blocking(() -> check(username, password)).eventually(() -> {
+        checksInFlight.decrementAndGet();
+        return Future.succeededFuture();
+      }).compose(user -> {
         if (user.isEmpty()) {
           counted("pwd", "failure");
           LOG.info("Password login failed from {} (request {})", exchange.clientAddress(), exchange.requestId());

@@ -69,7 +69,8 @@ public final class OidcLogin {
     this.states = hazelcast.getMap(ClusterNode.OIDC_STATES);
     for (IdentityConfig.OidcProvider config : configs) {
       HttpFetch http = new HttpFetch(vertx, config.caFile(), Duration.ofSeconds(10));
-      KeySource keys = new KeySource(config.id(), config.issuer(), null, http, Duration.ofMinutes(1), clock);
+      KeySource keys = new KeySource(config.id(), config.issuer(), null, http, Duration.ofMinutes(1),
+          Duration.ofMinutes(10), clock);
       providers.put(config.id(), new Provider(config, keys,
           new JwtValidator(config.issuer(), Set.of(config.clientId()), config.algorithms(), Duration.ofSeconds(60),
               keys, clock), http));

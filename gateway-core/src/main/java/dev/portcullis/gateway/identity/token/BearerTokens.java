@@ -49,7 +49,7 @@ public final class BearerTokens {
       HttpFetch http = new HttpFetch(vertx, issuer.caFile(), Duration.ofSeconds(5));
       clients.add(http);
       KeySource keys = new KeySource(issuer.id(), issuer.issuer(), issuer.jwksUri(), http,
-          issuer.jwksRefreshInterval(), clock);
+          issuer.jwksRefreshInterval(), issuer.jwksMaxAge(), clock);
       byIssuer.put(issuer.issuer(), issuer);
       validators.put(issuer.issuer(), new JwtValidator(issuer.issuer(), issuer.audiences(), issuer.algorithms(),
           issuer.clockSkew(), keys, clock));

@@ -15,7 +15,10 @@ import java.util.List;
 /**
  * One issuer's signing keys, fetched from its JWKS (found directly or through OIDC discovery) and
  * kept in memory. An unknown {@code kid} triggers a refetch, at most once per refresh interval, so
- * a flood of tokens with invented key ids cannot turn the gateway into a JWKS hammer.
+ * a flood of tokens with invented key ids cannot turn the gateway into a JWKS hammer. Keys older
+ * than {@code maxAge} are re-read in the background on the next use, so a key the issuer withdrew
+ * stops being trusted. If the keys could never be fetched, callers get an IllegalStateException
+ * (the gateway answers 503, not "invalid token").
  */
 public final class KeySource {
 
@@ -26,7 +29,10 @@ public final class KeySource {
   private final URI configuredJwks;
   private final HttpFetch http;
   private final Duration refreshInterval;
+  private final Duration maxAge;
   private final Clock clock;
+  private volatile boolean loaded;
+  private volatile long loadedAt;
   private volatile JWKSet keys = new JWKSet();
   private volatile URI jwksUri;
   private volatile long lastFetch = Long.MIN_VALUE / 2;
@@ -34,7 +40,8 @@ public final class KeySource {
   private volatile JsonObject discovery;
 
   public KeySource(String issuerId, String issuer, URI jwksUri, HttpFetch http, Duration refreshInterval,
-      Clock clock) {
+      Duration maxAge, Clock clock) {
+    this.maxAge = maxAge;
     this.issuerId = issuerId;
     this.issuer = issuer;
     this.configuredJwks = jwksUri;
@@ -46,14 +53,23 @@ public final class KeySource {
 
   /** The keys with this id (or all keys when the token names none); refetches once if unknown. */
   public Future<List<JWK>> keys(String kid) {
+    if (loaded && clock.millis() - loadedAt >= maxAge.toMillis()
+        && clock.millis() - lastFetch >= refreshInterval.toMillis()) {
+      refresh(); // in the background: this request still uses the keys we have
+    }
     List<JWK> known = select(keys, kid);
     if (!known.isEmpty()) {
       return Future.succeededFuture(known);
     }
     if (clock.millis() - lastFetch < refreshInterval.toMillis()) {
-      return Future.succeededFuture(List.of());
+      return loaded ? Future.succeededFuture(List.of()) : unavailable();
     }
-    return refresh().map(set -> select(set, kid));
+    return refresh().compose(set -> loaded ? Future.succeededFuture(select(set, kid)) : unavailable());
+  }
+
+  private Future<List<JWK>> unavailable() {
+    return Future.failedFuture(new IllegalStateException("the signing keys of issuer '" + issuerId
+        + "' could not be fetched"));
   }
 
   /** The provider's discovery document (OIDC login needs its endpoints); fetched once. */
@@ -94,6 +110,8 @@ public final class KeySource {
       try {
         JWKSet set = JWKSet.parse(body.toString());
         keys = set;
+        loadedAt = clock.millis();
+        loaded = true;
         return set;
       } catch (java.text.ParseException e) {
         throw new IllegalStateException("JWKS of '" + issuerId + "' is not a valid JWK set: " + e.getMessage());
