@@ -121,7 +121,16 @@ public final class IdentityServices {
         database.close();
         throw e;
       }
-    }, false).map(opened -> new IdentityServices(vertx, config, opened, clock, metrics));
+    }, false).compose(opened -> vertx.executeBlocking(() -> {
+      // Built on a worker too: getting maps and topics and adding listeners are remote calls in client mode.
+      try {
+        return new IdentityServices(vertx, config, opened, clock, metrics);
+      } catch (RuntimeException e) {
+        opened.hazelcast().shutdown();
+        opened.database().close();
+        throw e;
+      }
+    }, false));
   }
 
   /**

@@ -23,11 +23,13 @@ import java.util.List;
  * Rotation without downtime: a new key is published in the JWKS as soon as it exists, but signs
  * only once it has been published for {@code publishDelay} (upstreams that cache the JWKS have
  * seen it by then); the previous key stays published while assertions it signed can still be
- * live. At most three keys are kept. Blocking methods: call from a worker.
+ * live. At most four keys are kept: the one signing, the one waiting to sign, the one before, and
+ * room for a second new key when two instances rotate in the same minute. Blocking methods: call
+ * from a worker.
  */
 public final class SigningKeys {
 
-  private static final int KEEP = 3;
+  private static final int KEEP = 4;
 
   private final JdbcIamStore store;
   private final Duration rotation;
