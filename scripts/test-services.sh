@@ -21,21 +21,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-# Start the first cluster Debian created (pg_createcluster runs on package install).
-read -r version cluster _ < <(pg_lsclusters --no-header | head -1)
-if ! pg_lsclusters --no-header | head -1 | grep -q online; then
-  $SUDO pg_ctlcluster "$version" "$cluster" start
-fi
-for _ in $(seq 1 50); do
-  if $SUDO -u postgres psql -qtAc 'select 1' >/dev/null 2>&1 || runuser -u postgres -- psql -qtAc 'select 1' >/dev/null 2>&1; then
-    break
-  fi
-  sleep 0.2
-done
-
 as_postgres() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi
 }
+
+# Start the first cluster Debian created (pg_createcluster runs on package install; create one if not).
+if [ -z "$(pg_lsclusters --no-header 2>/dev/null)" ]; then
+  version="$(ls /usr/lib/postgresql | sort -n | tail -1)"
+  $SUDO pg_createcluster "$version" main
+fi
+read -r version cluster _ < <(pg_lsclusters --no-header | head -1)
+if ! pg_lsclusters --no-header | head -1 | grep -q online; then
+  $SUDO pg_ctlcluster "$version" "$cluster" start   # waits until the server accepts connections
+fi
+as_postgres psql -qtAc 'select 1' >/dev/null
 as_postgres psql -v ON_ERROR_STOP=1 -qtAc "DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'portcullis') THEN
     CREATE ROLE portcullis LOGIN PASSWORD 'portcullis-test-only';
