@@ -178,7 +178,7 @@ public final class OidcLogin {
                 return portal.startSession(exchange, user.get(), "sso", s.getString("rd"));
               })
               .recover(err -> {
-                if (err instanceof InvalidTokenException || err instanceof IllegalStateException) {
+                if (err instanceof InvalidTokenException) {
                   portal.counted("sso", "failure");
                   LOG.warn("OIDC sign-in through '{}' refused: {}", provider.config().id(), err.getMessage());
                   portal.error(exchange, 401, "Sign-in failed", "The answer from "
