@@ -70,7 +70,6 @@ public final class ClusterNode {
     // The gateway shuts Hazelcast down itself, after draining requests that may still need it.
     hz.setProperty("hazelcast.shutdownhook.enabled", "false");
     hz.getNetworkConfig().setPort(config.port()).setPortAutoIncrement(config.portAutoIncrement());
-    hz.getNetworkConfig().setPublicAddress(null);
     hz.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(config.host());
     hz.setProperty("hazelcast.local.localAddress", config.host());
     JoinConfig join = hz.getNetworkConfig().getJoin();

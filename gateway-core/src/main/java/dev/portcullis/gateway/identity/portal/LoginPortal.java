@@ -19,7 +19,6 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -339,9 +338,5 @@ public final class LoginPortal {
     }
     List<String> values = new QueryStringDecoder("?" + query, StandardCharsets.UTF_8).parameters().get(name);
     return values == null || values.isEmpty() ? null : values.get(0);
-  }
-
-  static List<String> cookies(String... values) {
-    return new ArrayList<>(List.of(values));
   }
 }

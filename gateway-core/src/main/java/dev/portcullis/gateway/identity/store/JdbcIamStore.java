@@ -156,12 +156,6 @@ public final class JdbcIamStore {
     return out;
   }
 
-  public Optional<Role> roleByName(String tenantId, String name) {
-    Optional<String[]> row = first(query("SELECT id, description FROM roles WHERE tenant_id = ? AND name = ?",
-        rs -> new String[] {rs.getString(1), rs.getString(2)}, tenantId, name));
-    return row.map(r -> new Role(r[0], tenantId, name, r[1], rolePermissions(tenantId).getOrDefault(name, Set.of())));
-  }
-
   public RoleBinding bindRole(String roleId, String userId, String groupId, Instant validFrom, Instant validUntil,
       String reason, String grantedBy) {
     if ((userId == null) == (groupId == null)) {

@@ -26,7 +26,6 @@ public final class KeySource {
 
   private final String issuerId;
   private final String issuer;
-  private final URI configuredJwks;
   private final HttpFetch http;
   private final Duration refreshInterval;
   private final Duration maxAge;
@@ -44,7 +43,6 @@ public final class KeySource {
     this.maxAge = maxAge;
     this.issuerId = issuerId;
     this.issuer = issuer;
-    this.configuredJwks = jwksUri;
     this.jwksUri = jwksUri;
     this.http = http;
     this.refreshInterval = refreshInterval;
@@ -139,9 +137,5 @@ public final class KeySource {
 
   public String issuerId() {
     return issuerId;
-  }
-
-  URI configuredJwks() {
-    return configuredJwks;
   }
 }
