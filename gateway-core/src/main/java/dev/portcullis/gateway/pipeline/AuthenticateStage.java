@@ -2,6 +2,7 @@ package dev.portcullis.gateway.pipeline;
 
 import dev.portcullis.gateway.config.GatewayConfig;
 import dev.portcullis.gateway.identity.Authenticated;
+import dev.portcullis.gateway.identity.GatewayCookies;
 import dev.portcullis.gateway.identity.IdentityServices;
 import dev.portcullis.gateway.identity.token.ApiTokens;
 import dev.portcullis.gateway.identity.token.InvalidTokenException;
@@ -21,7 +22,6 @@ import org.slf4j.LoggerFactory;
 final class AuthenticateStage implements Stage {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuthenticateStage.class);
-  static final String SESSION_COOKIE = "__Host-portcullis";
 
   private final IdentityServices identity;
   private final GatewayMetrics metrics;
@@ -77,7 +77,7 @@ final class AuthenticateStage implements Stage {
       }
       // No issuer is configured: the token is the upstream's business, not ours.
     }
-    String sessionId = cookie(exchange, SESSION_COOKIE);
+    String sessionId = GatewayCookies.value(exchange.request(), GatewayCookies.SESSION);
     if (sessionId == null) {
       return null;
     }
@@ -106,19 +106,4 @@ final class AuthenticateStage implements Stage {
     exchange.next();
   }
 
-  private static String cookie(Exchange exchange, String name) {
-    for (String header : exchange.request().headers().getAll(HttpHeaders.COOKIE)) {
-      int at = header.indexOf(name + "=");
-      while (at >= 0) {
-        boolean starts = at == 0 || header.charAt(at - 1) == ' ' || header.charAt(at - 1) == ';';
-        int valueStart = at + name.length() + 1;
-        if (starts) {
-          int end = header.indexOf(';', valueStart);
-          return (end < 0 ? header.substring(valueStart) : header.substring(valueStart, end)).trim();
-        }
-        at = header.indexOf(name + "=", valueStart);
-      }
-    }
-    return null;
-  }
 }

@@ -1,5 +1,6 @@
 package dev.portcullis.gateway.proxy;
 
+import dev.portcullis.gateway.identity.GatewayCookies;
 import dev.portcullis.gateway.pipeline.Exchange;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
@@ -31,9 +32,6 @@ public final class ForwardHeaders {
       "x-real-ip", "true-client-ip", "x-client-ip", "x-cluster-client-ip", "cf-connecting-ip", "fastly-client-ip",
       "x-original-url", "x-rewrite-url", "x-original-uri", "x-original-forwarded-for",
       "x-request-id", "traceparent", "tracestate", "x-portcullis-assertion");
-
-  /** The gateway's own cookies (session, CSRF, OIDC state) never travel upstream. */
-  private static final String GATEWAY_COOKIE_PREFIX = "__Host-portcullis";
 
   private ForwardHeaders() {
   }
@@ -119,13 +117,13 @@ public final class ForwardHeaders {
   }
 
   static String withoutGatewayCookies(String header) {
-    if (!header.contains(GATEWAY_COOKIE_PREFIX)) {
+    if (!header.contains(GatewayCookies.PREFIX)) {
       return header;
     }
     StringBuilder kept = new StringBuilder(header.length());
     for (String part : header.split(";")) {
       String cookie = part.trim();
-      if (!cookie.isEmpty() && !cookie.startsWith(GATEWAY_COOKIE_PREFIX)) {
+      if (!cookie.isEmpty() && !cookie.startsWith(GatewayCookies.PREFIX)) {
         kept.append(kept.length() == 0 ? "" : "; ").append(cookie);
       }
     }
@@ -140,7 +138,7 @@ public final class ForwardHeaders {
     Set<String> connectionTokens = connectionTokens(upstream);
     for (var entry : upstream) {
       String name = entry.getKey().toLowerCase(Locale.ROOT);
-      if (name.equals("set-cookie") && entry.getValue().trim().startsWith(GATEWAY_COOKIE_PREFIX)) {
+      if (name.equals("set-cookie") && entry.getValue().trim().startsWith(GatewayCookies.PREFIX)) {
         continue;
       }
       if (!HOP_BY_HOP.contains(name) && !connectionTokens.contains(name)) {

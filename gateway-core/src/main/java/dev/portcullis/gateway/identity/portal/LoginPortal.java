@@ -1,5 +1,6 @@
 package dev.portcullis.gateway.identity.portal;
 
+import dev.portcullis.gateway.identity.GatewayCookies;
 import dev.portcullis.gateway.identity.Iam;
 import dev.portcullis.gateway.identity.PasswordHasher;
 import dev.portcullis.gateway.identity.Secrets;
@@ -148,7 +149,7 @@ public final class LoginPortal {
     String csrf = Secrets.random256();
     List<String[]> providers = oidc == null ? List.of() : oidc.providers();
     PortalResponse.html(request, status, Html.login(csrf, target, username, error, providers),
-        List.of(PortalResponse.cookie(PortalResponse.CSRF_COOKIE, csrf, "Strict", 3600)));
+        List.of(PortalResponse.cookie(GatewayCookies.CSRF, csrf, "Strict", 3600)));
   }
 
   private void login(Exchange exchange, MultiMap form) {
@@ -218,7 +219,7 @@ public final class LoginPortal {
   /** Logs the browser in as {@code user}: a fresh session id (any old one ends), then on to the target. */
   public Future<Void> startSession(Exchange exchange, User user, String method, String target) {
     HttpServerRequest request = exchange.request();
-    String previous = PortalResponse.cookieValue(request, PortalResponse.SESSION_COOKIE);
+    String previous = GatewayCookies.value(request, GatewayCookies.SESSION);
     return sessions.delete(previous)
         .compose(v -> sessions.create(user.id(), user.tenantId(), user.username(), method))
         .map(id -> {
@@ -226,8 +227,8 @@ public final class LoginPortal {
           LOG.info("User {} signed in ({}) from {} (request {})", user.id(), method, exchange.clientAddress(),
               exchange.requestId());
           PortalResponse.redirect(request, 303, target, List.of(
-              PortalResponse.cookie(PortalResponse.SESSION_COOKIE, id, "Lax", -1),
-              PortalResponse.clear(PortalResponse.CSRF_COOKIE, "Strict")));
+              PortalResponse.cookie(GatewayCookies.SESSION, id, "Lax", -1),
+              PortalResponse.clear(GatewayCookies.CSRF, "Strict")));
           return null;
         });
   }
@@ -241,7 +242,7 @@ public final class LoginPortal {
 
   private void showLogout(Exchange exchange) {
     HttpServerRequest request = exchange.request();
-    sessions.find(PortalResponse.cookieValue(request, PortalResponse.SESSION_COOKIE)).onComplete(ar -> {
+    sessions.find(GatewayCookies.value(request, GatewayCookies.SESSION)).onComplete(ar -> {
       if (ar.failed()) {
         unavailable(exchange, ar.cause());
       } else if (ar.result() == null) {
@@ -249,22 +250,22 @@ public final class LoginPortal {
       } else {
         String csrf = Secrets.random256();
         PortalResponse.html(request, 200, Html.logoutConfirm(csrf, ar.result().username()),
-            List.of(PortalResponse.cookie(PortalResponse.CSRF_COOKIE, csrf, "Strict", 3600)));
+            List.of(PortalResponse.cookie(GatewayCookies.CSRF, csrf, "Strict", 3600)));
       }
     });
   }
 
   private void logout(Exchange exchange, MultiMap form) {
     HttpServerRequest request = exchange.request();
-    String id = PortalResponse.cookieValue(request, PortalResponse.SESSION_COOKIE);
+    String id = GatewayCookies.value(request, GatewayCookies.SESSION);
     sessions.delete(id).onComplete(ar -> {
       if (ar.failed()) {
         unavailable(exchange, ar.cause());
         return;
       }
       PortalResponse.html(request, 200, Html.signedOut(), List.of(
-          PortalResponse.clear(PortalResponse.SESSION_COOKIE, "Lax"),
-          PortalResponse.clear(PortalResponse.CSRF_COOKIE, "Strict")));
+          PortalResponse.clear(GatewayCookies.SESSION, "Lax"),
+          PortalResponse.clear(GatewayCookies.CSRF, "Strict")));
     });
   }
 
@@ -296,7 +297,7 @@ public final class LoginPortal {
       MultiMap form = MultiMap.caseInsensitiveMultiMap();
       new QueryStringDecoder(buffer.toString(StandardCharsets.UTF_8), StandardCharsets.UTF_8, false)
           .parameters().forEach((k, v) -> form.add(k, v));
-      String cookie = PortalResponse.cookieValue(request, PortalResponse.CSRF_COOKIE);
+      String cookie = GatewayCookies.value(request, GatewayCookies.CSRF);
       if (!Secrets.constantTimeEquals(cookie, form.get("csrf"))) {
         PortalResponse.html(request, 403, Html.error("Form expired", "This form has expired or was not sent "
             + "from this site. Go back, reload the page and try again."), List.of());

@@ -7,6 +7,7 @@ import com.hazelcast.map.IMap;
 import com.nimbusds.jwt.JWTClaimsSet;
 import dev.portcullis.gateway.cluster.ClusterNode;
 import dev.portcullis.gateway.config.IdentityConfig;
+import dev.portcullis.gateway.identity.GatewayCookies;
 import dev.portcullis.gateway.identity.Iam;
 import dev.portcullis.gateway.identity.Secrets;
 import dev.portcullis.gateway.identity.store.User;
@@ -131,7 +132,7 @@ public final class OidcLogin {
               + "&code_challenge=" + enc(challenge(verifier))
               + "&code_challenge_method=S256";
           PortalResponse.redirect(request, 302, authorize, List.of(
-              PortalResponse.cookie(PortalResponse.OIDC_COOKIE, state, "Lax", STATE_TTL.toSeconds())));
+              PortalResponse.cookie(GatewayCookies.OIDC, state, "Lax", STATE_TTL.toSeconds())));
         })
         .onFailure(err -> portal.unavailable(exchange, err));
   }
@@ -141,7 +142,7 @@ public final class OidcLogin {
     String state = LoginPortal.queryParam(request, "state");
     String code = LoginPortal.queryParam(request, "code");
     String error = LoginPortal.queryParam(request, "error");
-    String cookie = PortalResponse.cookieValue(request, PortalResponse.OIDC_COOKIE);
+    String cookie = GatewayCookies.value(request, GatewayCookies.OIDC);
     if (state == null || !Secrets.constantTimeEquals(state, cookie)) {
       portal.error(exchange, 400, "Sign-in failed", "This sign-in did not start in this browser, or it "
           + "took too long. Start again.");

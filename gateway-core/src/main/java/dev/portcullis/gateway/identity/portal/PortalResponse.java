@@ -5,12 +5,8 @@ import io.vertx.core.http.HttpServerResponse;
 
 import java.util.List;
 
-/** Security headers and cookies for every portal answer. */
+/** Security headers and cookies (see GatewayCookies) for every portal answer. */
 final class PortalResponse {
-
-  static final String SESSION_COOKIE = "__Host-portcullis";
-  static final String CSRF_COOKIE = "__Host-portcullis-csrf";
-  static final String OIDC_COOKIE = "__Host-portcullis-oidc";
 
   private PortalResponse() {
   }
@@ -52,19 +48,5 @@ final class PortalResponse {
 
   static String clear(String name, String sameSite) {
     return cookie(name, "", sameSite, 0);
-  }
-
-  /** A cookie's value from the request's Cookie headers (first occurrence), or null. */
-  static String cookieValue(HttpServerRequest request, String name) {
-    for (String header : request.headers().getAll("Cookie")) {
-      for (String part : header.split(";")) {
-        String trimmed = part.trim();
-        int eq = trimmed.indexOf('=');
-        if (eq > 0 && trimmed.substring(0, eq).equals(name)) {
-          return trimmed.substring(eq + 1);
-        }
-      }
-    }
-    return null;
   }
 }
