@@ -32,6 +32,17 @@ public final class Secrets {
     }
   }
 
+  /** HMAC-SHA256 of the UTF-8 text under {@code key}. */
+  public static byte[] hmacSha256(byte[] key, String data) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+      return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Compares two strings in time independent of where they differ. */
   public static boolean constantTimeEquals(String a, String b) {
     if (a == null || b == null) {

@@ -1,9 +1,7 @@
 package dev.portcullis.gateway.identity.assertion;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
+import dev.portcullis.gateway.identity.Secrets;
+
 import java.util.Base64;
 
 /**
@@ -20,17 +18,8 @@ public final class Pseudonyms {
   }
 
   public String of(String audience, String userId) {
-    byte[] audienceKey = hmac(master, "portcullis-pseudonym|" + audience);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(hmac(audienceKey, userId));
+    byte[] audienceKey = Secrets.hmacSha256(master, "portcullis-pseudonym|" + audience);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(Secrets.hmacSha256(audienceKey, userId));
   }
 
-  private static byte[] hmac(byte[] key, String data) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Clock;
+import java.util.Base64;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -100,17 +101,9 @@ public final class SessionStore {
   }
 
   private String mac(String key, String payload) {
-    try {
-      javax.crypto.Mac hmac = javax.crypto.Mac.getInstance("HmacSHA256");
-      hmac.init(new javax.crypto.spec.SecretKeySpec(macKey, "HmacSHA256"));
-      hmac.update(key.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      hmac.update((byte) '|');
-      return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
-          hmac.doFinal(payload.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    } catch (java.security.GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(Secrets.hmacSha256(macKey, key + "|" + payload));
   }
+
 
   private Future<String> store(Session session) {
     String id = Secrets.random256();
