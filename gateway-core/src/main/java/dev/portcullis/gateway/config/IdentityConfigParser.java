@@ -286,7 +286,7 @@ final class IdentityConfigParser {
         node.error(key, "must be an http(s) URL with a host and no credentials");
         return null;
       }
-      if (!"https".equals(uri.getScheme()) && !isLoopback(uri)) {
+      if (!dev.portcullis.gateway.net.IdentityProviderUrls.acceptable(uri)) {
         node.error(key, "must be an https:// URL (plain http only to loopback, for tests)");
       }
       return uri;
@@ -294,11 +294,6 @@ final class IdentityConfigParser {
       node.error(key, "not a valid URL: " + e.getReason());
       return null;
     }
-  }
-
-  private static boolean isLoopback(URI uri) {
-    String host = uri.getHost();
-    return host.equals("localhost") || host.equals("127.0.0.1") || host.equals("[::1]");
   }
 
   private static Duration positive(ConfigNode node, String key, Duration value) {

@@ -15,6 +15,7 @@ import dev.portcullis.gateway.identity.token.HttpFetch;
 import dev.portcullis.gateway.identity.token.InvalidTokenException;
 import dev.portcullis.gateway.identity.token.JwtValidator;
 import dev.portcullis.gateway.identity.token.KeySource;
+import dev.portcullis.gateway.net.IdentityProviderUrls;
 import dev.portcullis.gateway.pipeline.Exchange;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -282,8 +283,7 @@ public final class OidcLogin {
       } catch (IllegalArgumentException e) {
         uri = null;
       }
-      if (uri == null || uri.getHost() == null || !("https".equals(uri.getScheme()) || ("http".equals(uri.getScheme())
-          && (uri.getHost().equals("127.0.0.1") || uri.getHost().equals("localhost"))))) {
+      if (!IdentityProviderUrls.acceptable(uri)) {
         throw new IllegalStateException("the provider's discovery document has no usable https " + name);
       }
     }
