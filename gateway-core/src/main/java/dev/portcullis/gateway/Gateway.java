@@ -2,6 +2,7 @@ package dev.portcullis.gateway;
 
 import dev.portcullis.gateway.admin.AdminServer;
 import dev.portcullis.gateway.admin.Health;
+import dev.portcullis.gateway.audit.AuditService;
 import dev.portcullis.gateway.config.ConfigProblem;
 import dev.portcullis.gateway.config.GatewayConfig;
 import dev.portcullis.gateway.identity.IdentityServices;
@@ -54,6 +55,7 @@ public final class Gateway {
   private final ConfigWatcher watcher;
   private final PluginRegistry plugins;
   private IdentityServices identity;
+  private AuditService audit;
 
   private Gateway(Vertx vertx, GatewayConfig config, Function<String, String> env, PluginRegistry plugins) {
     this.vertx = vertx;
@@ -91,7 +93,9 @@ public final class Gateway {
         .setPreferNativeTransport(true));
     Gateway gateway = new Gateway(vertx, config, env, plugins);
     return gateway.startAll().map(gateway).recover(err -> (gateway.identity == null ? Future.<Void>succeededFuture()
-        : gateway.identity.close()).eventually(() -> vertx.close()).transform(v -> Future.failedFuture(err)));
+        : gateway.identity.close())
+        .eventually(() -> gateway.audit == null ? Future.succeededFuture() : gateway.audit.close())
+        .eventually(() -> vertx.close()).transform(v -> Future.failedFuture(err)));
   }
 
   /** What start-up reads from disk before anything listens. */
@@ -110,10 +114,11 @@ public final class Gateway {
           return new StartMaterial(publicFiles, publicFiles.load(), adminFiles, adminFiles.load(),
               ConfigWatcher.digest(config.source()));
         }, false)
+        .compose(material -> startAudit(config).map(material))
         .compose(material -> startIdentity(config).map(material))
         .compose(material -> deployEmbeddedBackends(config, material.publicFiles().cert()).map(material))
         .compose(material -> {
-          pipeline.set(new RequestPipeline(vertx, config, observer, metrics, identity));
+          pipeline.set(new RequestPipeline(vertx, config, observer, metrics, identity, audit.log()));
           // Port 0 (tests) would give each instance its own port, so it gets one instance.
           int instances = pub.port() == 0 ? 1 : config.eventLoops();
           Future<String> publicStarted = vertx.deployVerticle(() -> {
@@ -157,12 +162,27 @@ public final class Gateway {
     certificateReloaders.add(adminReloader);
   }
 
+  private Future<Void> startAudit(GatewayConfig config) {
+    Path configDir = config.source().toAbsolutePath().getParent();
+    return AuditService.start(vertx, config.audit(), Clock.systemUTC(), metrics, (available, reason) -> {
+      health.component("audit", available);
+      if (!available) {
+        LOG.error("Not ready: {}", reason);
+      }
+    }, configDir).map(service -> {
+      audit = service;
+      health.component("audit", true);
+      return null;
+    });
+  }
+
   private Future<Void> startIdentity(GatewayConfig config) {
     if (!config.identityEnabled()) {
       return Future.succeededFuture();
     }
-    return IdentityServices.start(vertx, config, Clock.systemUTC(), metrics).map(services -> {
+    return IdentityServices.start(vertx, config, Clock.systemUTC(), metrics, audit.log()).map(services -> {
       identity = services;
+      audit.log().pseudonyms(services.iam()::auditPseudonym);
       health.component("identity", true);
       return null;
     });
@@ -199,14 +219,16 @@ public final class Gateway {
       return Future.failedFuture(new IllegalStateException("adding or removing the identity: section needs a "
           + "restart; the running configuration stays"));
     }
-    if (!Objects.equals(next.identity(), running.identity()) || !Objects.equals(next.cluster(), running.cluster())) {
-      LOG.warn("Configuration reload: changes to the identity: and cluster: sections take effect on the next "
-          + "restart");
+    if (!Objects.equals(next.identity(), running.identity()) || !Objects.equals(next.cluster(), running.cluster())
+        || !Objects.equals(next.audit(), running.audit())) {
+      LOG.warn("Configuration reload: changes to the identity:, cluster: and audit: sections take effect on the "
+          + "next restart (a route's audit durability applies now)");
     }
     if (identity != null) {
       identity.updateHosts(next);
     }
-    RequestPipeline previous = pipeline.getAndSet(new RequestPipeline(vertx, next, observer, metrics, identity));
+    RequestPipeline previous = pipeline.getAndSet(new RequestPipeline(vertx, next, observer, metrics, identity,
+        audit.log()));
     // Requests already inside the old version (e.g. waiting on a policy) still use its upstream
     // clients: close them only after the drain time, then give stragglers a few more seconds.
     vertx.setTimer(Math.max(1, running.limits().drainTimeout().toMillis()),
@@ -238,6 +260,7 @@ public final class Gateway {
         .eventually(() -> redirect == null ? Future.succeededFuture() : redirect.close())
         .eventually(admin::close)
         .eventually(() -> identity == null ? Future.succeededFuture() : identity.close())
+        .eventually(() -> audit.close())
         .eventually(() -> vertx.close())
         .onComplete(ar -> plugins.close())
         .onComplete(ar -> LOG.info("Portcullis stopped"))
@@ -271,6 +294,11 @@ public final class Gateway {
   /** The identity services, or null when the configuration has no identity section. */
   public IdentityServices identity() {
     return identity;
+  }
+
+  /** The audit journal and its shippers. */
+  public AuditService audit() {
+    return audit;
   }
 
   public Path dataDir() {

@@ -113,6 +113,8 @@ public final class ConfigLoader {
     private final Path source;
     private final PluginRegistry plugins;
     private Map<String, List<Cidr>> networks = Map.of();
+    private AuditConfigParser auditParser;
+    private AuditConfig.Durability auditDefault;
 
     Parser(Path baseDir, Path source, PluginRegistry plugins) {
       this.baseDir = baseDir;
@@ -136,6 +138,9 @@ public final class ConfigLoader {
       IdentityConfigParser identityParser = new IdentityConfigParser(this::path);
       IdentityConfig identity = identityParser.identity(root.object("identity", false), dataDir);
       ClusterConfig cluster = identityParser.cluster(root.object("cluster", false));
+      auditParser = new AuditConfigParser(this::path, plugins);
+      AuditConfig audit = auditParser.audit(root.object("audit", false), dataDir);
+      auditDefault = audit.durability();
       List<GatewayConfig.Route> routes = new ArrayList<>();
       Set<String> ids = new HashSet<>();
       List<ConfigNode> routeNodes = root.list("routes", true);
@@ -148,7 +153,7 @@ public final class ConfigLoader {
       }
       root.finish();
       return new GatewayConfig(source, dataDir, eventLoops, listeners, limits, trusted, normalization, reload, networks,
-          List.copyOf(embedded), identity, cluster, routes);
+          List.copyOf(embedded), identity, cluster, audit, routes);
     }
 
     private GatewayConfig.Listeners listeners(ConfigNode node, ConfigNode root) {
@@ -351,7 +356,7 @@ public final class ConfigLoader {
       Map<String, Object> map = options == null ? Map.of() : (Map<String, Object>) options;
       String base = entry.path() + "." + id;
       int entryLine = entry.line();
-      ConfigErrors errors = (field, message) -> entry.errorAt(lineOf(lines, field, entryLine),
+      ConfigErrors errors = (field, message) -> entry.errorAt(ConfigNode.lineOf(lines, field, entryLine),
           field == null || field.isEmpty() ? base : base + "." + field, message);
       Record config = PolicyConfigBinder.bind(factory.configType(), map, errors);
       entry.finish();
@@ -368,21 +373,6 @@ public final class ConfigLoader {
       return entry.problemCount() == before ? new PolicySpec(id, factory, config, mode.equals("shadow"), setup) : null;
     }
 
-    private static int lineOf(Map<String, Integer> lines, String field, int fallback) {
-      String f = field == null ? "" : field;
-      while (true) {
-        Integer line = lines.get(f);
-        if (line != null) {
-          return line;
-        }
-        int cut = Math.max(f.lastIndexOf('.'), f.lastIndexOf('['));
-        if (cut <= 0) {
-          Integer root = lines.get("");
-          return root == null ? fallback : root;
-        }
-        f = f.substring(0, cut);
-      }
-    }
 
     private GatewayConfig.Normalization normalization(ConfigNode node) {
       if (node == null) {
@@ -454,6 +444,14 @@ public final class ConfigLoader {
       if (assertion != null && !identityEnabled) {
         node.error("assertion", "an identity assertion needs the identity: section");
       }
+      AuditConfig.Durability auditDurability = auditParser.routeDurability(node.object("audit", false));
+      if (auditDurability == AuditConfig.Durability.BATCH && auditDefault == AuditConfig.Durability.SYNC) {
+        node.error("audit", "a route can only make audit stricter: 'durability: batch' is weaker than the "
+            + "global 'audit.durability: sync'");
+      }
+      if (auditDurability == null) {
+        auditDurability = auditDefault;
+      }
       if (!hasPolicies && !isPublic && authentication != GatewayConfig.Authentication.REQUIRED) {
         node.error("a route without policies lets everyone through: add policies, require a login "
             + "('authentication: required'), or say 'public: true' to make that explicit");
@@ -463,7 +461,7 @@ public final class ConfigLoader {
       }
       node.finish();
       return new GatewayConfig.Route(id, match, upstream, replacePrefix, preserveHost, maxBody, isPublic,
-          policies, policyTimeout, authentication, assertion);
+          policies, policyTimeout, authentication, assertion, auditDurability);
     }
 
     /** Required by default once identities exist (fail closed); public routes never ask for one. */

@@ -367,4 +367,21 @@ public final class ConfigNode {
     int line = at == null || at.getStartMark() == null ? 0 : at.getStartMark().getLine() + 1;
     ctx.problems.add(new ConfigProblem(ctx.file, line, fieldPath, message));
   }
+
+  /** The line of a field of a plain value (see {@link #plain}), or of its nearest parent. */
+  static int lineOf(Map<String, Integer> lines, String field, int fallback) {
+    String f = field == null ? "" : field;
+    while (true) {
+      Integer line = lines.get(f);
+      if (line != null) {
+        return line;
+      }
+      int cut = Math.max(f.lastIndexOf('.'), f.lastIndexOf('['));
+      if (cut <= 0) {
+        Integer root = lines.get("");
+        return root == null ? fallback : root;
+      }
+      f = f.substring(0, cut);
+    }
+  }
 }

@@ -30,6 +30,7 @@ public record GatewayConfig(
     List<EmbeddedBackend> embeddedBackends,
     IdentityConfig identity,
     ClusterConfig cluster,
+    AuditConfig audit,
     List<Route> routes) {
 
   /** Whether people and tokens can be authenticated (an {@code identity:} section is present). */
@@ -96,7 +97,8 @@ public record GatewayConfig(
       List<PolicySpec> policies,
       Duration policyTimeout,
       Authentication authentication,
-      AssertionSpec assertion) {
+      AssertionSpec assertion,
+      AuditConfig.Durability auditDurability) {
   }
 
   /**

@@ -39,6 +39,8 @@ public final class Iam {
   private final AsyncCache<String, List<Grant>> grants;
   private final AsyncCache<String, Optional<ApiToken>> tokens;
   private final AsyncCache<String, Map<String, Set<String>>> tenantRoles;
+  private final AsyncCache<String, String> pseudonyms =
+      Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(Duration.ofHours(1)).buildAsync();
 
   public Iam(Vertx vertx, JdbcIamStore store, HazelcastInstance hazelcast, int workerThreads, Duration cacheTtl) {
     this.vertx = vertx;
@@ -84,6 +86,26 @@ public final class Iam {
   }
 
   /**
+   * The audit pseudonym of a subject (user id, or {@code issuer|sub}): created on first use as an
+   * HMAC of the subject and a random salt under the gateway's pseudonym key, and kept in the store
+   * so that an auditor can resolve it until the subject is erased.
+   */
+  public Future<String> auditPseudonym(String subject) {
+    return cached(pseudonyms, subject, () -> store.auditPseudonym(subject, () -> {
+      String key = store.secret("audit-pseudonym-key", Secrets::random256);
+      byte[] mac = Secrets.hmacSha256(key.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+          subject + "\n" + Secrets.random256());
+      return "p_" + java.util.Base64.getUrlEncoder().withoutPadding()
+          .encodeToString(java.util.Arrays.copyOf(mac, 16));
+    }));
+  }
+
+  /** Erases a subject's pseudonym mapping on every instance's cache; returns whether one existed. */
+  public Future<Boolean> eraseAuditSubject(String subject) {
+    return blocking(() -> store.eraseAuditSubject(subject)).onSuccess(v -> changes.publish("audit:" + subject));
+  }
+
+  /**
    * Tells every instance (this one included) that what it knows about {@code userId} is stale.
    * Call after any change to a user, their groups, bindings or tokens.
    */
@@ -103,6 +125,8 @@ public final class Iam {
       grants.synchronous().invalidate(userId);
       // Tokens are keyed by hash; a user's change is rare enough to drop them all.
       tokens.synchronous().invalidateAll();
+    } else if (message.startsWith("audit:")) {
+      pseudonyms.synchronous().invalidate(message.substring(6));
     } else if (message.startsWith("tenant:")) {
       tenantRoles.synchronous().invalidate(message.substring(7));
       grants.synchronous().invalidateAll();

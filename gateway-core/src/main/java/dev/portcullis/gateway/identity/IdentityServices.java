@@ -1,6 +1,7 @@
 package dev.portcullis.gateway.identity;
 
 import com.hazelcast.core.HazelcastInstance;
+import dev.portcullis.gateway.audit.AuditLog;
 import dev.portcullis.gateway.cluster.ClusterNode;
 import dev.portcullis.gateway.config.GatewayConfig;
 import dev.portcullis.gateway.config.IdentityConfig;
@@ -58,12 +59,15 @@ public final class IdentityServices {
   private final java.util.concurrent.atomic.AtomicReference<List<HostPattern>> hosts =
       new java.util.concurrent.atomic.AtomicReference<>(List.of());
   private final long keyTimer;
+  private final AuditLog audit;
 
   private record Opened(Database database, HazelcastInstance hazelcast, JdbcIamStore store, PasswordHasher hasher,
       SigningKeys keys, byte[] pseudonymKey, byte[] sessionKey) {
   }
 
-  private IdentityServices(Vertx vertx, GatewayConfig config, Opened opened, Clock clock, GatewayMetrics metrics) {
+  private IdentityServices(Vertx vertx, GatewayConfig config, Opened opened, Clock clock, GatewayMetrics metrics,
+      AuditLog audit) {
+    this.audit = audit;
     IdentityConfig identity = config.identity();
     this.vertx = vertx;
     this.database = opened.database();
@@ -82,7 +86,7 @@ public final class IdentityServices {
         identity.assertion().issuer(), identity.assertion().lifetime(), clock);
     this.oidc = identity.oidc().isEmpty() ? null : new OidcLogin(vertx, identity.oidc(), hazelcast, iam, clock);
     this.portal = new LoginPortal(iam, hasher, sessions, throttle, oidc, hosts::get, assertions::jwks,
-        metrics::signIn);
+        metrics::signIn, audit);
     updateHosts(config);
     // Other instances may rotate the shared keys: re-read them now and then.
     this.keyTimer = vertx.setPeriodic(Duration.ofMinutes(1).toMillis(), id -> iam.blocking(() -> {
@@ -93,7 +97,7 @@ public final class IdentityServices {
 
   /** Opens the store (migrating it), joins the cluster and loads the signing keys; blocking parts on a worker. */
   public static Future<IdentityServices> start(Vertx vertx, GatewayConfig config, Clock clock,
-      GatewayMetrics metrics) {
+      GatewayMetrics metrics, AuditLog audit) {
     IdentityConfig identity = Objects.requireNonNull(config.identity());
     return vertx.executeBlocking(() -> {
       Database database = Database.open(identity.store());
@@ -124,7 +128,7 @@ public final class IdentityServices {
     }, false).compose(opened -> vertx.executeBlocking(() -> {
       // Built on a worker too: getting maps and topics and adding listeners are remote calls in client mode.
       try {
-        return new IdentityServices(vertx, config, opened, clock, metrics);
+        return new IdentityServices(vertx, config, opened, clock, metrics, audit);
       } catch (RuntimeException e) {
         opened.hazelcast().shutdown();
         opened.database().close();
@@ -148,7 +152,9 @@ public final class IdentityServices {
       iam.store().updatePasswordHash(userId, hasher.hash(password));
       iam.userChanged(userId);
       return null;
-    }).compose(v -> sessions.revokeUser(userId)).mapEmpty();
+    }).compose(v -> sessions.revokeUser(userId))
+        .compose(ended -> ended == 0 ? Future.succeededFuture()
+            : audit.session("session.revoked", userId, null, "password-changed").mapEmpty()).mapEmpty();
   }
 
   /** Hosts a login may return to: those the current routes serve. */

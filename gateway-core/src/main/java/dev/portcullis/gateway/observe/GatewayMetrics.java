@@ -149,6 +149,23 @@ public final class GatewayMetrics {
     timer.record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /** Records delivered to an audit sink. */
+  public void auditShipped(String sink, int records) {
+    registry.counter("portcullis_audit_shipped_total", "sink", sink).increment(records);
+  }
+
+  /** A failed delivery to an audit sink (it is retried). */
+  public void auditShipFailed(String sink) {
+    registry.counter("portcullis_audit_ship_failures_total", "sink", sink).increment();
+  }
+
+  /** Whether the audit journal can be written (1) or not (0). */
+  public void auditAvailable(java.util.function.BooleanSupplier available) {
+    io.micrometer.core.instrument.Gauge.builder("portcullis_audit_journal_available",
+        () -> available.getAsBoolean() ? 1 : 0).description("1 while the audit journal can be written")
+        .register(registry);
+  }
+
   public void configReload(boolean applied) {
     registry.counter("portcullis_config_reloads_total", "result", applied ? "applied" : "rejected").increment();
     lastReloadSuccess.set(applied ? 1 : 0);

@@ -24,6 +24,7 @@ final class Challenges {
       String query = exchange.request().query();
       String back = query == null ? exchange.path() : exchange.path() + "?" + query;
       exchange.outcome("LOGIN_REDIRECT");
+      exchange.decided("challenge", "LOGIN_REDIRECT");
       HttpServerRequest request = exchange.request();
       request.resume();
       request.response().setStatusCode(302).putHeader(HttpHeaders.CACHE_CONTROL, "no-store")

@@ -9,6 +9,8 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.IntConsumer;
 
 /**
@@ -38,11 +40,18 @@ public final class Exchange {
   private MultiMap upstreamHeaders;
   private IntConsumer upstreamResponseHook;
   private Authenticated authenticated;
+  private final AccessAudit audit;
+  private String decision;
+  private String decisionKey;
+  private long decisionNanos;
+  private boolean audited;
+  private List<AccessAudit.Note> auditNotes;
 
-  Exchange(HttpServerRequest request, Stage[] stages, RequestObserver observer, String hsts) {
+  Exchange(HttpServerRequest request, Stage[] stages, RequestObserver observer, String hsts, AccessAudit audit) {
     this.request = request;
     this.stages = stages;
     this.observer = observer;
+    this.audit = audit;
     HttpServerResponse response = request.response();
     // Set last, so an upstream can neither drop nor weaken them.
     response.headersEndHandler(v -> {
@@ -71,6 +80,9 @@ public final class Exchange {
   /** Ends the request with a problem response; the body, if any, is not read. */
   public void reject(Problem problem) {
     outcome = problem.key();
+    if (decision == null) {
+      decided(problem.status() == 401 ? "challenge" : problem.status() >= 500 ? "error" : "deny", problem.key());
+    }
     HttpServerResponse response = request.response();
     if (response.closed()) {
       return; // the client has gone; there is no one to tell
@@ -92,6 +104,10 @@ public final class Exchange {
   private void finish() {
     if (!finished) {
       finished = true;
+      if (audit != null && !audited && decision != null) {
+        audited = true;
+        audit.refused(this);
+      }
       observer.completed(this, (System.nanoTime() - startNanos) / 1_000_000.0);
     }
   }
@@ -228,5 +244,47 @@ public final class Exchange {
   /** Registers what to do when the client disconnects before the response ends. */
   public void onClientGone(Runnable action) {
     this.onClientGone = action;
+  }
+
+  /**
+   * Records what was decided about this request, for the audit event: allow, deny, challenge or
+   * error, with the problem key. The first decision counts.
+   */
+  void decided(String decision, String key) {
+    if (this.decision == null) {
+      this.decision = decision;
+      this.decisionKey = key;
+      this.decisionNanos = System.nanoTime();
+    }
+  }
+
+  String decision() {
+    return decision;
+  }
+
+  String decisionKey() {
+    return decisionKey;
+  }
+
+  /** Nanoseconds from arrival to the decision (to now when nothing was decided yet). */
+  long decisionLatencyNanos() {
+    return (decision == null ? System.nanoTime() : decisionNanos) - startNanos;
+  }
+
+  /** Marks the access event as written (or as impossible to write), so the end of the request adds none. */
+  void audited() {
+    audited = true;
+  }
+
+  /** A shadow outcome or plugin event to journal with this request's decision. */
+  public void auditNote(AccessAudit.Note note) {
+    if (auditNotes == null) {
+      auditNotes = new ArrayList<>(2);
+    }
+    auditNotes.add(note);
+  }
+
+  List<AccessAudit.Note> auditNotes() {
+    return auditNotes == null ? List.of() : auditNotes;
   }
 }

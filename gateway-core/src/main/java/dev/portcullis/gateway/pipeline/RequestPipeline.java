@@ -1,5 +1,6 @@
 package dev.portcullis.gateway.pipeline;
 
+import dev.portcullis.gateway.audit.AuditLog;
 import dev.portcullis.gateway.config.GatewayConfig;
 import dev.portcullis.gateway.identity.IdentityServices;
 import dev.portcullis.gateway.net.ClientAddressResolver;
@@ -29,7 +30,7 @@ import java.util.List;
  *   <li>match a route (no match is 404)</li>
  *   <li>authenticate: API token, bearer JWT, session cookie or anonymous</li>
  *   <li>run the route's policy chain (deny by default; see PolicyChain)</li>
- *   <li>audit — added by the audit issue</li>
+ *   <li>journal the decision to let it through (refusals are journaled as their response ends)</li>
  *   <li>enforce the body limit, add the signed identity assertion and forward to the upstream</li>
  * </ol>
  */
@@ -40,14 +41,16 @@ public final class RequestPipeline {
   private final Stage[] stages;
   private final RequestObserver observer;
   private final String hsts;
+  private final AccessAudit audit;
 
   /**
    * @param identity the identity services, or null when the configuration has no identity section
    *                 (then every request is anonymous)
    */
   public RequestPipeline(Vertx vertx, GatewayConfig config, RequestObserver observer, GatewayMetrics metrics,
-      IdentityServices identity) {
+      IdentityServices identity, AuditLog auditLog) {
     this.config = config;
+    this.audit = new AccessAudit(auditLog);
     this.observer = observer;
     this.hsts = config.listeners().publicListener().hsts().headerValue();
     List<RouteTable.CompiledRoute> routes = new ArrayList<>();
@@ -71,6 +74,7 @@ public final class RequestPipeline {
         new RouteMatchStage(new RouteTable(routes)),
         new AuthenticateStage(identity, metrics),
         new PolicyStage(vertx, Clock.systemUTC(), identity != null),
+        new AuditStage(audit),
         new BodyLimitStage(),
         new AssertionStage(identity),
         new ForwardStage(new Forwarder(vertx, observer), new WebSocketRelay(observer)),
@@ -83,7 +87,7 @@ public final class RequestPipeline {
 
   public void handle(HttpServerRequest request) {
     request.pause(); // nothing reads the body until the forwarder pipes it
-    new Exchange(request, stages, observer, hsts).next();
+    new Exchange(request, stages, observer, hsts, audit).next();
   }
 
   /** Closes this version's upstream connection pools once their in-flight requests finish. */

@@ -1,6 +1,7 @@
 package dev.portcullis.gateway.policy;
 
 import dev.portcullis.plugin.PolicyFactory;
+import dev.portcullis.plugin.audit.AuditSinkFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +23,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The installed policy plugins: every {@link PolicyFactory} on the class path, plus every one in a
- * jar of the plugins directory — each jar in its own class loader under {@link SpiOnlyClassLoader}.
+ * The installed plugins — policies ({@link PolicyFactory}) and audit sinks ({@link AuditSinkFactory}):
+ * every one on the class path, plus every one in a jar of the plugins directory — each jar in its own class loader under {@link SpiOnlyClassLoader}.
  * Built once at start; an invalid or duplicate plugin stops start-up with a message naming the jars.
  */
 public final class PluginRegistry implements AutoCloseable {
@@ -41,11 +42,17 @@ public final class PluginRegistry implements AutoCloseable {
   private record Installed(PolicyFactory<?> factory, String origin) {
   }
 
+  private record InstalledSink(AuditSinkFactory<?> factory, String origin) {
+  }
+
   private final Map<String, Installed> factories;
+  private final Map<String, InstalledSink> sinks;
   private final List<URLClassLoader> loaders;
 
-  private PluginRegistry(Map<String, Installed> factories, List<URLClassLoader> loaders) {
+  private PluginRegistry(Map<String, Installed> factories, Map<String, InstalledSink> sinks,
+      List<URLClassLoader> loaders) {
     this.factories = factories;
+    this.sinks = sinks;
     this.loaders = loaders;
   }
 
@@ -61,9 +68,11 @@ public final class PluginRegistry implements AutoCloseable {
   /** @param directory the plugins directory, or null for the class path only */
   public static PluginRegistry load(Path directory) throws PluginException {
     Map<String, Installed> found = new TreeMap<>();
+    Map<String, InstalledSink> sinks = new TreeMap<>();
     List<URLClassLoader> loaders = new ArrayList<>();
     ClassLoader app = PluginRegistry.class.getClassLoader();
     collect(ServiceLoader.load(PolicyFactory.class, app), "class path", found);
+    collectSinks(ServiceLoader.load(AuditSinkFactory.class, app), "class path", sinks);
     if (directory != null) {
       if (!Files.isDirectory(directory)) {
         throw new PluginException("plugins directory " + directory + " does not exist", null);
@@ -72,15 +81,43 @@ public final class PluginRegistry implements AutoCloseable {
       for (Path jar : jars(directory)) {
         URLClassLoader loader = new URLClassLoader("plugin:" + jar.getFileName(), new URL[] {url(jar)}, parent);
         loaders.add(loader);
-        int before = found.size();
+        int before = found.size() + sinks.size();
         collect(ServiceLoader.load(PolicyFactory.class, loader), jar.toString(), found);
-        if (found.size() == before) {
-          LOG.warn("{} declares no policy factory (META-INF/services/{})", jar, PolicyFactory.class.getName());
+        collectSinks(ServiceLoader.load(AuditSinkFactory.class, loader), jar.toString(), sinks);
+        if (found.size() + sinks.size() == before) {
+          LOG.warn("{} declares no plugin (META-INF/services/{} or {})", jar, PolicyFactory.class.getName(),
+              AuditSinkFactory.class.getName());
         }
       }
     }
     found.forEach((id, installed) -> LOG.info("Policy plugin '{}' loaded from {}", id, installed.origin()));
-    return new PluginRegistry(found, loaders);
+    sinks.forEach((id, installed) -> LOG.info("Audit sink plugin '{}' loaded from {}", id, installed.origin()));
+    return new PluginRegistry(found, sinks, loaders);
+  }
+
+  private static void collectSinks(ServiceLoader<AuditSinkFactory> loader, String origin,
+      Map<String, InstalledSink> found) throws PluginException {
+    try {
+      for (ServiceLoader.Provider<AuditSinkFactory> provider : loader.stream().toList()) {
+        AuditSinkFactory<?> factory = provider.get();
+        String id = factory.id();
+        if (id == null || !KEBAB.matcher(id).matches()) {
+          throw new PluginException("audit sink plugin " + factory.getClass().getName() + " from " + origin
+              + " has id '" + id + "', which is not kebab-case", null);
+        }
+        if (factory.configType() == null || !factory.configType().isRecord()) {
+          throw new PluginException("audit sink plugin '" + id + "' from " + origin
+              + " must name a record as its config type", null);
+        }
+        InstalledSink previous = found.putIfAbsent(id, new InstalledSink(factory, origin));
+        if (previous != null) {
+          throw new PluginException("two audit sink plugins have the id '" + id + "': " + previous.origin()
+              + " and " + origin + "; remove one", null);
+        }
+      }
+    } catch (ServiceConfigurationError e) {
+      throw new PluginException("cannot load an audit sink plugin from " + origin + ": " + e.getMessage(), e);
+    }
   }
 
   private static void collect(ServiceLoader<PolicyFactory> loader, String origin, Map<String, Installed> found)
@@ -132,6 +169,16 @@ public final class PluginRegistry implements AutoCloseable {
 
   public Collection<String> ids() {
     return factories.keySet();
+  }
+
+  /** The audit sink factory for an id, or null. */
+  public AuditSinkFactory<?> sinkFactory(String id) {
+    InstalledSink installed = sinks.get(id);
+    return installed == null ? null : installed.factory();
+  }
+
+  public Collection<String> sinkIds() {
+    return sinks.keySet();
   }
 
   @Override

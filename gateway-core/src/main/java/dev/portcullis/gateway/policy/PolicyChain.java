@@ -108,6 +108,9 @@ public final class PolicyChain {
     }
 
     private Future<Decision> invoke(Link link) {
+      if (context instanceof RequestPolicyContext request) {
+        request.evaluating(link.policyId());
+      }
       try {
         Future<Decision> future = link.policy().evaluate(context);
         return future == null ? Future.failedFuture(new NullPointerException("evaluate returned null")) : future;
@@ -138,6 +141,12 @@ public final class PolicyChain {
       }
     }
 
+    private void shadowed(Link link, String wouldBe, String key) {
+      if (context instanceof RequestPolicyContext request) {
+        request.shadowed(link.policyId(), wouldBe, key);
+      }
+    }
+
     /** Counts and logs one answer; completes the result when the chain ends here. */
     private Outcome handle(Link link, AsyncResult<Decision> answer, long start) {
       metrics.policyLatency(routeId, link.policyId(), System.nanoTime() - start);
@@ -148,6 +157,7 @@ public final class PolicyChain {
         LOG.warn("Policy '{}' on route '{}' failed{}: {}", link.policyId(), routeId,
             link.shadow() ? " (shadow, ignored)" : "; request refused", cause.toString());
         if (link.shadow()) {
+          shadowed(link, "error", "POLICY_ERROR");
           return Outcome.NEUTRAL;
         }
         result.complete(Verdict.error(link.policyId()));
@@ -159,8 +169,10 @@ public final class PolicyChain {
         if (decision instanceof Decision.Deny deny) {
           LOG.info("Shadow policy '{}' on route '{}' would deny: {} {}", link.policyId(), routeId,
               deny.status(), deny.key());
+          shadowed(link, "deny", deny.key());
         } else if (decision instanceof Decision.Challenge challenge) {
           LOG.info("Shadow policy '{}' on route '{}' would challenge: {}", link.policyId(), routeId, challenge.kind());
+          shadowed(link, "challenge", challenge.kind().toUpperCase(java.util.Locale.ROOT) + "_REQUIRED");
         }
         return Outcome.NEUTRAL;
       }
@@ -177,6 +189,7 @@ public final class PolicyChain {
   }
 
   private enum Outcome { ALLOWED, NEUTRAL, STOP }
+
 
   private static String outcomeName(Decision decision) {
     if (decision instanceof Decision.Allow) {

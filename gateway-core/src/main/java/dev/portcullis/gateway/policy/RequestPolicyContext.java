@@ -1,10 +1,12 @@
 package dev.portcullis.gateway.policy;
 
+import dev.portcullis.gateway.pipeline.AccessAudit;
 import dev.portcullis.gateway.pipeline.Exchange;
 import dev.portcullis.plugin.AttributeKey;
 import dev.portcullis.plugin.Identity;
 import dev.portcullis.plugin.PolicyContext;
 import dev.portcullis.plugin.RequestView;
+import dev.portcullis.plugin.audit.PluginEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
@@ -22,6 +24,7 @@ public final class RequestPolicyContext implements PolicyContext, RequestView {
   private final Vertx vertx;
   private final Clock clock;
   private Map<AttributeKey<?>, Object> attributes;
+  private String evaluating;
 
   public RequestPolicyContext(Exchange exchange, Vertx vertx, Clock clock) {
     this.exchange = exchange;
@@ -105,5 +108,20 @@ public final class RequestPolicyContext implements PolicyContext, RequestView {
   @Override
   public <T> Future<T> executeBlocking(Callable<T> work) {
     return vertx.executeBlocking(work, false);
+  }
+
+  @Override
+  public void audit(String name, Map<String, String> details) {
+    exchange.auditNote(new AccessAudit.Plugin(evaluating, new PluginEvent(name, details)));
+  }
+
+  /** Which policy of the chain is running (its events are attributed to it). */
+  void evaluating(String policyId) {
+    this.evaluating = policyId;
+  }
+
+  /** Notes what a shadow policy would have decided, for the audit journal. */
+  void shadowed(String policyId, String wouldBe, String key) {
+    exchange.auditNote(new AccessAudit.Shadow(policyId, wouldBe, key));
   }
 }

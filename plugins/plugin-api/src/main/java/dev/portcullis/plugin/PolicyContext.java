@@ -3,6 +3,7 @@ package dev.portcullis.plugin;
 import io.vertx.core.Future;
 
 import java.time.Clock;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -49,4 +50,17 @@ public interface PolicyContext {
    * completes back on the request's event loop. Everything else in a policy must not block.
    */
   <T> Future<T> executeBlocking(Callable<T> work);
+
+  /**
+   * Writes an event of this policy into the audit journal, beside the request's access decision:
+   * for instance an approval used, a quota exhausted, a permission that expired. The event's type
+   * becomes {@code plugin.<policy-id>.<name>}; it carries the request id, route and pseudonymous
+   * subject of this request. {@code name} is kebab-case (at most 64 characters); {@code details}
+   * has at most 16 entries, keys in camelCase (at most 64 characters), values at most 256
+   * characters. Never put a secret or personal data (passwords, tokens, codes, e-mail addresses,
+   * request bodies) into details: the journal is kept for years and shipped to other systems.
+   *
+   * @throws IllegalArgumentException when the name or details break the limits above
+   */
+  void audit(String name, Map<String, String> details);
 }

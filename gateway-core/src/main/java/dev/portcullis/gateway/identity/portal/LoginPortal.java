@@ -1,5 +1,6 @@
 package dev.portcullis.gateway.identity.portal;
 
+import dev.portcullis.gateway.audit.AuditLog;
 import dev.portcullis.gateway.identity.GatewayCookies;
 import dev.portcullis.gateway.identity.Iam;
 import dev.portcullis.gateway.identity.PasswordHasher;
@@ -52,13 +53,15 @@ public final class LoginPortal {
   private final ReturnTo returnTo;
   private final java.util.function.Supplier<Map<String, Object>> jwks;
   private final java.util.function.BiConsumer<String, String> signIns;
+  private final AuditLog audit;
 
   /**
    * @param signIns told (method, result) of every sign-in attempt: pwd or sso; success, failure, locked
    */
   public LoginPortal(Iam iam, PasswordHasher hasher, SessionStore sessions, LoginThrottle throttle, OidcLogin oidc,
       java.util.function.Supplier<List<HostPattern>> hosts, java.util.function.Supplier<Map<String, Object>> jwks,
-      java.util.function.BiConsumer<String, String> signIns) {
+      java.util.function.BiConsumer<String, String> signIns, AuditLog audit) {
+    this.audit = audit;
     this.iam = iam;
     this.hasher = hasher;
     this.sessions = sessions;
@@ -71,6 +74,21 @@ public final class LoginPortal {
 
   void counted(String method, String result) {
     signIns.accept(method, result);
+  }
+
+  /**
+   * Journals a refused sign-in (auth.failure or auth.lockout). The visitor already has the refusal,
+   * so a journal that cannot take it is logged, not shown.
+   */
+  void refusedSignIn(Exchange exchange, String type, String userId, String tenant, String method, String reason) {
+    audit.authentication(type, exchange.requestId(), exchange.clientAddress(), userId, tenant, method, reason)
+        .onFailure(e -> LOG.warn("Audit event {} for request {} not written: {}", type, exchange.requestId(),
+            e.getMessage()));
+  }
+
+  /** A reference to a session that says nothing about its id (events and logs may carry it). */
+  static String sessionRef(String sessionId) {
+    return Secrets.sha256("session-ref:" + sessionId).substring(0, 16);
   }
 
   public static boolean serves(String path) {
@@ -172,6 +190,9 @@ public final class LoginPortal {
       if (!reservation.allowed()) {
         counted("pwd", "locked");
         tooMany(exchange, rd, username, reservation.lockedFor());
+        // the subject only when the name is a real account: never write down what was typed
+        iam.blocking(() -> iam.store().userByUsername(username)).onSuccess(user -> refusedSignIn(exchange,
+            "auth.lockout", user.map(User::id).orElse(null), user.map(User::tenantId).orElse(null), "pwd", "locked"));
         return Future.succeededFuture();
       }
       if (checksInFlight.incrementAndGet() > MAX_CHECKS_IN_FLIGHT) {
@@ -185,35 +206,44 @@ public final class LoginPortal {
       return iam.blocking(() -> check(username, password)).eventually(() -> {
         checksInFlight.decrementAndGet();
         return Future.succeededFuture();
-      }).compose(user -> {
-        if (user.isEmpty()) {
+      }).compose(checked -> {
+        if (checked.user() == null) {
           counted("pwd", "failure");
           LOG.info("Password login failed from {} (request {})", exchange.clientAddress(), exchange.requestId());
           showLogin(exchange, rd, username, BAD_CREDENTIALS, 401);
+          refusedSignIn(exchange, "auth.failure", checked.refusedUserId(), checked.refusedTenant(), "pwd",
+              checked.refusedUserId() == null ? "unknown-user" : "bad-credentials");
           return Future.succeededFuture();
         }
-        return throttle.succeeded(userKey, addressKey).compose(v -> startSession(exchange, user.get(), "pwd",
+        return throttle.succeeded(userKey, addressKey).compose(v -> startSession(exchange, checked.user(), "pwd",
             returnTo.validate(rd, exchange.host())));
       });
     }).onFailure(err -> unavailable(exchange, err));
   }
 
+  /**
+   * A password check's result: the user signed in, or — when refused — the account the name
+   * belongs to (null for an unknown name), for the audit event only.
+   */
+  private record PasswordCheck(User user, String refusedUserId, String refusedTenant) {
+  }
+
   /** On a worker: the user whose password this is, rehashing it when the parameters changed. */
-  private Optional<User> check(String username, String password) {
+  private PasswordCheck check(String username, String password) {
     Optional<User> user = iam.store().userByUsername(username);
     if (user.isEmpty() || user.get().passwordHash() == null) {
       hasher.burn(password);
-      return Optional.empty();
+      return new PasswordCheck(null, user.map(User::id).orElse(null), user.map(User::tenantId).orElse(null));
     }
     User found = user.get();
     if (!hasher.matches(password, found.passwordHash()) || !found.active()) {
-      return Optional.empty();
+      return new PasswordCheck(null, found.id(), found.tenantId());
     }
     if (hasher.needsRehash(found.passwordHash())) {
       iam.store().updatePasswordHash(found.id(), hasher.hash(password));
       iam.userChanged(found.id());
     }
-    return user;
+    return new PasswordCheck(found, null, null);
   }
 
   /** Logs the browser in as {@code user}: a fresh session id (any old one ends), then on to the target. */
@@ -222,6 +252,12 @@ public final class LoginPortal {
     String previous = GatewayCookies.value(request, GatewayCookies.SESSION);
     return sessions.delete(previous)
         .compose(v -> sessions.create(user.id(), user.tenantId(), user.username(), method))
+        // journaled before the cookie is handed out: a sign-in that cannot be recorded does not happen
+        .compose(id -> audit.authentication("auth.login", exchange.requestId(), exchange.clientAddress(), user.id(),
+                user.tenantId(), method, null)
+            .compose(seq -> audit.session("session.created", user.id(), sessionRef(id), method))
+            .recover(err -> sessions.delete(id).transform(v -> Future.<Long>failedFuture(err)))
+            .map(id))
         .map(id -> {
           counted(method, "success");
           LOG.info("User {} signed in ({}) from {} (request {})", user.id(), method, exchange.clientAddress(),
@@ -258,7 +294,12 @@ public final class LoginPortal {
   private void logout(Exchange exchange, MultiMap form) {
     HttpServerRequest request = exchange.request();
     String id = GatewayCookies.value(request, GatewayCookies.SESSION);
-    sessions.delete(id).onComplete(ar -> {
+    sessions.find(id).compose(session -> sessions.delete(id).map(session)).compose(session -> session == null
+        ? Future.succeededFuture()
+        : audit.authentication("auth.logout", exchange.requestId(), exchange.clientAddress(), session.userId(),
+            session.tenantId(), null, null)
+            .compose(seq -> audit.session("session.ended", session.userId(), sessionRef(id), "logout"))
+            .mapEmpty()).onComplete(ar -> {
       if (ar.failed()) {
         unavailable(exchange, ar.cause());
         return;

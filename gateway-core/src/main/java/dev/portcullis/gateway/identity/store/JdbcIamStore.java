@@ -265,6 +265,42 @@ public final class JdbcIamStore {
         .orElseThrow();
   }
 
+  // ---- audit pseudonyms
+
+  /** The subject's audit pseudonym, created with {@code generator} by whichever instance asks first. */
+  public String auditPseudonym(String subject, Supplier<String> generator) {
+    Optional<String> existing = first(query("SELECT pseudonym FROM audit_subjects WHERE subject = ?",
+        rs -> rs.getString(1), subject));
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    try {
+      update("audit pseudonym", "INSERT INTO audit_subjects (pseudonym, subject, created_at) VALUES (?, ?, ?)",
+          generator.get(), subject, ts(clock.instant()));
+    } catch (IamException e) {
+      if (e.kind() != IamException.Kind.CONFLICT) {
+        throw e;
+      }
+    }
+    return first(query("SELECT pseudonym FROM audit_subjects WHERE subject = ?", rs -> rs.getString(1), subject))
+        .orElseThrow();
+  }
+
+  /** The subject's current pseudonym, if one was ever given and not erased. */
+  public Optional<String> existingAuditPseudonym(String subject) {
+    return first(query("SELECT pseudonym FROM audit_subjects WHERE subject = ?", rs -> rs.getString(1), subject));
+  }
+
+  /** Who a pseudonym stands for, unless erased. */
+  public Optional<String> auditSubject(String pseudonym) {
+    return first(query("SELECT subject FROM audit_subjects WHERE pseudonym = ?", rs -> rs.getString(1), pseudonym));
+  }
+
+  /** Forgets who the subject's pseudonym stands for. Returns whether there was one. */
+  public boolean eraseAuditSubject(String subject) {
+    return update("audit pseudonym", "DELETE FROM audit_subjects WHERE subject = ?", subject) > 0;
+  }
+
   // ---- plumbing
 
   @FunctionalInterface

@@ -4,6 +4,7 @@ import dev.portcullis.plugin.AttributeKey;
 import dev.portcullis.plugin.Identity;
 import dev.portcullis.plugin.PolicyContext;
 import dev.portcullis.plugin.RequestView;
+import dev.portcullis.plugin.audit.PluginEvent;
 import io.vertx.core.Future;
 
 import java.time.Clock;
@@ -34,6 +35,7 @@ public final class FakeRequest implements PolicyContext, RequestView {
   private Clock clock = Clock.systemUTC();
   private final Map<AttributeKey<?>, Object> attributes = new HashMap<>();
   private final Map<String, String> upstreamHeaders = new LinkedHashMap<>();
+  private final List<PluginEvent> auditEvents = new ArrayList<>();
 
   public static FakeRequest get(String path) {
     return new FakeRequest().method("GET").path(path);
@@ -173,5 +175,16 @@ public final class FakeRequest implements PolicyContext, RequestView {
     } catch (Exception e) {
       return Future.failedFuture(e);
     }
+  }
+
+  /** Checks the event against the same limits as the gateway, and keeps it for {@link #auditEvents()}. */
+  @Override
+  public void audit(String name, Map<String, String> details) {
+    auditEvents.add(new PluginEvent(name, details));
+  }
+
+  /** The events the policy journaled for this request, in order. */
+  public List<PluginEvent> auditEvents() {
+    return List.copyOf(auditEvents);
   }
 }

@@ -1,0 +1,131 @@
+package dev.portcullis.gateway.audit;
+
+import dev.portcullis.plugin.audit.PluginEvent;
+import io.vertx.core.Future;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * What the rest of the gateway calls to write audit events. Builds each event in the schema (see
+ * {@link AuditEventWriter}), replaces the subject by its pseudonym, and appends it to the journal.
+ * Every method's future fails when the event could not be journaled, so that callers can refuse
+ * what they were about to allow. Nothing here accepts a password, token, cookie or code: the
+ * signatures only take what may be written.
+ */
+public final class AuditLog {
+
+  /**
+   * One access decision.
+   *
+   * @param decision     allow, deny, challenge, error or shadow
+   * @param wouldBe      for shadow: what the shadow policy would have decided (deny, challenge, error)
+   * @param latencyNanos from the request's arrival to the decision
+   */
+  public record Access(String requestId, String route, String method, String path, String client, String tenant,
+      String subject, String authMethod, String decision, String wouldBe, int status, String policy, String key,
+      long latencyNanos) {
+  }
+
+  private final Journal journal;
+  private final EventIds ids;
+  private final Clock clock;
+  private volatile Function<String, Future<String>> pseudonyms;
+
+  public AuditLog(Journal journal, EventIds ids, Clock clock) {
+    this.journal = journal;
+    this.ids = ids;
+    this.clock = clock;
+  }
+
+  /** Sets how subjects become pseudonyms (the IAM store; set once identity services run). */
+  public void pseudonyms(Function<String, Future<String>> pseudonyms) {
+    this.pseudonyms = pseudonyms;
+  }
+
+  public Journal journal() {
+    return journal;
+  }
+
+  /** Null when events can be written, else why not. */
+  public String unavailable() {
+    return journal.failure();
+  }
+
+  public Future<Long> access(Access a, boolean sync) {
+    return pseudonym(a.subject()).compose(pseudonym -> journal.append(event("access")
+        .put("requestId", a.requestId()).put("route", a.route()).put("method", a.method()).put("path", a.path())
+        .put("client", a.client()).put("tenant", a.tenant()).put("subject", pseudonym)
+        .put("authMethod", a.authMethod()).put("decision", a.decision()).put("wouldBe", a.wouldBe())
+        .put("status", a.status()).put("policy", a.policy()).put("key", a.key())
+        .putMillis("latencyMs", a.latencyNanos()).bytes(), sync));
+  }
+
+  /**
+   * An authentication event: {@code auth.login}, {@code auth.failure}, {@code auth.lockout},
+   * {@code auth.logout}, {@code auth.mfa.enrol}, {@code auth.mfa.verify}, {@code auth.mfa.failure}.
+   *
+   * @param subject the user when known (never the name someone typed for an unknown user)
+   * @param method  pwd, oidc, otp, bearer, api-token
+   * @param reason  a stable key for failures, e.g. {@code bad-credentials}, {@code locked}
+   */
+  public Future<Long> authentication(String type, String requestId, String client, String subject, String tenant,
+      String method, String reason) {
+    return pseudonym(subject).compose(pseudonym -> journal.append(event(type).put("requestId", requestId)
+        .put("client", client).put("subject", pseudonym).put("tenant", tenant).put("method", method)
+        .put("reason", reason).bytes(), false));
+  }
+
+  /**
+   * A session event: {@code session.created}, {@code session.ended}, {@code session.revoked}.
+   *
+   * @param sessionRef a reference derived from the session (never its id)
+   * @param reason     logout, revoked, password-changed, …
+   */
+  public Future<Long> session(String type, String subject, String sessionRef, String reason) {
+    return pseudonym(subject).compose(pseudonym -> journal.append(event(type).put("subject", pseudonym)
+        .put("session", sessionRef).put("reason", reason).bytes(), false));
+  }
+
+  /** An event a policy emitted through {@code PolicyContext.audit}. */
+  public Future<Long> plugin(String policyId, PluginEvent plugin, String requestId, String route, String subject) {
+    return pseudonym(subject).compose(pseudonym -> journal.append(event("plugin." + policyId + "." + plugin.name())
+        .put("requestId", requestId).put("route", route).put("subject", pseudonym)
+        .put("details", plugin.details()).bytes(), false));
+  }
+
+  /**
+   * An administrative change: who did what to which object. {@code changes} names the fields
+   * changed and their new values — never a secret (write {@code "password": "changed"}).
+   */
+  public Future<Long> admin(String actor, String action, String targetType, String target,
+      Map<String, String> changes) {
+    return pseudonym(actor).compose(pseudonym -> journal.append(event("admin." + action).put("actor", pseudonym)
+        .put("targetType", targetType).put("target", target).put("changes", changes).bytes(), true));
+  }
+
+  /** An approval event ({@code approval.requested}, {@code approval.granted}, …) for four-eyes access. */
+  public Future<Long> approval(String type, String requestId, String subject, String approver, String route,
+      String reason) {
+    return pseudonym(subject).compose(s -> pseudonym(approver).compose(a -> journal.append(event(type)
+        .put("requestId", requestId).put("subject", s).put("approver", a).put("route", route)
+        .put("reason", reason).bytes(), false)));
+  }
+
+  private AuditEventWriter event(String type) {
+    return AuditEventWriter.event(type, ids.next(), clock.instant(), ids.instance());
+  }
+
+  private Future<String> pseudonym(String subject) {
+    if (subject == null) {
+      return Future.succeededFuture(null);
+    }
+    Function<String, Future<String>> mapping = pseudonyms;
+    if (mapping == null) {
+      return Future.failedFuture(new Journal.JournalUnavailableException(
+          "audit subjects cannot be pseudonymised: the IAM store is not running"));
+    }
+    return mapping.apply(subject);
+  }
+}

@@ -1,0 +1,52 @@
+package dev.portcullis.gateway.audit;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Names and finds the journal's segment files: {@code segment-00000001.jsonl}, or
+ * {@code segment-00000001.jsonl.enc} when encrypted, numbered from 1 without gaps.
+ */
+final class SegmentFiles {
+
+  private static final Pattern NAME = Pattern.compile("segment-(\\d{8})\\.jsonl(\\.enc)?");
+  static final String HEAD = "journal.head";
+
+  private SegmentFiles() {
+  }
+
+  /** One segment file on disk. */
+  record Segment(long number, Path path, boolean encrypted) {
+    String name() {
+      return path.getFileName().toString();
+    }
+  }
+
+  static Path path(Path directory, long number, boolean encrypted) {
+    return directory.resolve(String.format("segment-%08d.jsonl%s", number, encrypted ? ".enc" : ""));
+  }
+
+  /** Every segment in the directory, by number. */
+  static List<Segment> list(Path directory) throws IOException {
+    List<Segment> segments = new ArrayList<>();
+    if (!Files.isDirectory(directory)) {
+      return segments;
+    }
+    try (Stream<Path> files = Files.list(directory)) {
+      for (Path file : files.toList()) {
+        Matcher m = NAME.matcher(file.getFileName().toString());
+        if (m.matches()) {
+          segments.add(new Segment(Long.parseLong(m.group(1)), file, m.group(2) != null));
+        }
+      }
+    }
+    segments.sort((a, b) -> Long.compare(a.number(), b.number()));
+    return segments;
+  }
+}
