@@ -128,6 +128,9 @@ public final class JournalVerifier {
     final List<SegmentFiles.Segment> unsealed = new ArrayList<>();
     final Set<Long> recoveredFrom = new HashSet<>();
     String prevHash;
+    String prevSegment;
+    long prevLine;
+    long prevSeq;
     long expectedSeq = -1;
     long records;
     long firstSeq;
@@ -178,11 +181,14 @@ public final class JournalVerifier {
             findings.add(problem(name, lineNo, seq, "sequence goes back from " + (expectedSeq - 1) + " to " + seq
                 + ": records were reordered or inserted"));
           } else if (prevHash != null && !prev.equals(prevHash)) {
-            findings.add(problem(name, lineNo, seq, "does not chain to the record before it: that record was "
-                + "edited (or this one was inserted or replaced)"));
+            findings.add(problem(prevSegment, prevLine, prevSeq, "edited: its hash no longer matches the one the "
+                + "next record (" + name + " line " + lineNo + ") holds"));
           }
           String hash = ChainHash.of(text);
           prevHash = hash;
+          prevSegment = name;
+          prevLine = lineNo;
+          prevSeq = seq;
           expectedSeq = seq + 1;
           records++;
           if (firstSeq == 0) {

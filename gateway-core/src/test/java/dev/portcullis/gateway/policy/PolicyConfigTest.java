@@ -49,7 +49,7 @@ class PolicyConfigTest {
         """));
     List<PolicySpec> specs = config.routes().get(0).policies();
     assertThat(specs).extracting(PolicySpec::id).containsExactly("test-decision", "test-decision");
-    assertThat(specs.get(0).config()).isEqualTo(new TestDecisionPolicyFactory.Config("abstain", 5, null));
+    assertThat(specs.get(0).config()).isEqualTo(new TestDecisionPolicyFactory.Config("abstain", 5, null, null));
     assertThat(specs).extracting(PolicySpec::shadow).containsExactly(false, true);
     assertThat(config.networks()).containsKey("office");
     assertThat(specs.get(0).setup().network("office")).isPresent();

@@ -24,7 +24,7 @@ public final class TestDecisionPolicyFactory implements PolicyFactory<TestDecisi
   private static final Set<String> DECISIONS =
       Set.of("allow", "deny", "challenge", "abstain", "fail", "throw", "hang", "null");
 
-  public record Config(String decision, long delayMs, String tag) {
+  public record Config(String decision, long delayMs, String tag, String audit) {
   }
 
   @Override
@@ -41,7 +41,8 @@ public final class TestDecisionPolicyFactory implements PolicyFactory<TestDecisi
   public List<Option> options() {
     return List.of(new Option("decision", "string", "what to answer", null),
         new Option("delayMs", "number", "answer asynchronously after this delay", "0"),
-        new Option("tag", "string", "a value to add upstream as X-Test-Policy", null));
+        new Option("tag", "string", "a value to add upstream as X-Test-Policy", null),
+        new Option("audit", "string", "journal a plugin event of this name with each evaluation", null));
   }
 
   @Override
@@ -62,6 +63,9 @@ public final class TestDecisionPolicyFactory implements PolicyFactory<TestDecisi
       EVALUATIONS.incrementAndGet();
       if (config.tag() != null) {
         context.addUpstreamHeader("X-Test-Policy", config.tag());
+      }
+      if (config.audit() != null) {
+        context.audit(config.audit(), java.util.Map.of("decision", config.decision()));
       }
       Decision decision = switch (config.decision()) {
         case "allow" -> Decision.allow();
