@@ -183,6 +183,8 @@ public final class Gateway {
     return IdentityServices.start(vertx, config, Clock.systemUTC(), metrics, audit.log()).map(services -> {
       identity = services;
       audit.log().pseudonyms(services.iam()::auditPseudonym);
+      admin.extend(new dev.portcullis.gateway.admin.AuditAdmin(vertx, new dev.portcullis.gateway.audit.AuditQueries(
+          audit.journal(), config.audit().signingKey(), config.audit().encryptionKey()), audit.log(), services)::mount);
       health.component("identity", true);
       return null;
     });

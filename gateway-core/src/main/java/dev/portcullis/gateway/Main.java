@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code portcullis [--config PATH] [--check]}. The configuration file comes from {@code --config},
+ * {@code portcullis [--config PATH] [--check]}, or {@code portcullis audit verify …} (see AuditCommand). The configuration file comes from {@code --config},
  * else {@code PORTCULLIS_CONFIG}, else {@code config/gateway.yaml}. {@code --check} validates the
  * file and exits (0 valid, 2 invalid) without starting anything.
  *
@@ -28,6 +28,14 @@ public final class Main {
 
   public static void main(String[] args) throws Exception {
     String configPath = System.getenv("PORTCULLIS_CONFIG");
+    if (args.length > 0 && args[0].equals("audit")) {
+      PluginRegistry plugins = loadPlugins();
+      int status = AuditCommand.run(args, configPath == null || configPath.isBlank() ? "config/gateway.yaml"
+          : configPath, plugins, System.out, System.err);
+      plugins.close();
+      System.exit(status);
+      return;
+    }
     boolean checkOnly = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -39,21 +47,15 @@ public final class Main {
         }
         case "--check" -> checkOnly = true;
         case "--help", "-h" -> {
-          System.out.println("usage: portcullis [--config PATH] [--check]");
+          System.out.println("usage: portcullis [--config PATH] [--check]\n       portcullis audit verify "
+              + "[--config PATH] [--public-key PEM] [--json]");
           return;
         }
         default -> usage("unknown argument '" + args[i] + "'");
       }
     }
     Path file = Path.of(configPath == null || configPath.isBlank() ? "config/gateway.yaml" : configPath);
-    PluginRegistry plugins;
-    try {
-      plugins = PluginRegistry.load(pluginDirectory());
-    } catch (PluginRegistry.PluginException e) {
-      System.err.println("portcullis: " + e.getMessage());
-      System.exit(2);
-      return;
-    }
+    PluginRegistry plugins = loadPlugins();
     GatewayConfig config;
     try {
       config = ConfigLoader.load(file, System::getenv, plugins);
@@ -96,6 +98,16 @@ public final class Main {
       });
     } catch (IllegalArgumentException e) {
       LOG.info("SIGHUP is not available on this platform; configuration reloads on file change only");
+    }
+  }
+
+  private static PluginRegistry loadPlugins() {
+    try {
+      return PluginRegistry.load(pluginDirectory());
+    } catch (PluginRegistry.PluginException e) {
+      System.err.println("portcullis: " + e.getMessage());
+      System.exit(2);
+      throw new IllegalStateException(e);
     }
   }
 

@@ -68,4 +68,43 @@ class MainTest {
     assertThat(run.exit()).isEqualTo(64);
     assertThat(run.output()).contains("unknown argument '--confg'").contains("usage: portcullis");
   }
+
+  @Test
+  void auditVerifyReportsAnIntactJournalAndThenTheEditedLine() throws Exception {
+    Path config = dir.resolve("gateway.yaml");
+    Files.writeString(config, """
+        dataDir: data
+        listeners: { public: { port: 1 }, admin: { port: 2 } }
+        routes:
+          - { id: x, match: { pathPrefix: / }, upstream: { targets: [ "http://127.0.0.1:1" ] }, public: true }
+        """);
+    dev.portcullis.gateway.audit.Journal journal = dev.portcullis.gateway.audit.Journal.open(
+        new dev.portcullis.gateway.audit.Journal.Settings(dir.resolve("data/audit"), java.time.Duration.ofMillis(2),
+            1 << 20, java.time.Duration.ofDays(1), null, null, dir.resolve("data/audit-signing-key.pem"), 1024,
+            java.time.Duration.ofMillis(100)), java.time.Clock.systemUTC(),
+        new dev.portcullis.gateway.audit.EventIds("cli-test"));
+    for (int i = 0; i < 3; i++) {
+      journal.append(("{\"type\":\"access\",\"path\":\"/p" + i + "\"}").getBytes(), true)
+          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+    journal.close();
+
+    Run intact = run("audit", "verify", "--config", config.toString());
+    assertThat(intact.exit()).isZero();
+    assertThat(intact.output()).contains("1 segment(s), 4 record(s), seq 1 to 4").contains("intact");
+
+    Path segment = dir.resolve("data/audit/segment-00000001.jsonl");
+    Files.writeString(segment, Files.readString(segment).replace("/p1", "/pX"));
+    Run altered = run("audit", "verify", "--config", config.toString(), "--json");
+    assertThat(altered.exit()).isEqualTo(1);
+    assertThat(new io.vertx.core.json.JsonObject(altered.output().substring(altered.output().indexOf("{\n  \"intact\""),
+        altered.output().lastIndexOf('}') + 1))
+        .getJsonArray("findings").getJsonObject(0).getString("where"))
+        .isEqualTo("segment-00000001.jsonl:2 (seq 2): edited: its hash no longer matches the one the next record "
+            + "(segment-00000001.jsonl line 3) holds");
+
+    Run wrongKey = run("audit", "verify", "--config", config.toString(), "--public-key", config.toString());
+    assertThat(wrongKey.exit()).isEqualTo(2);
+    assertThat(wrongKey.output()).contains("is not an Ed25519 public key PEM");
+  }
 }

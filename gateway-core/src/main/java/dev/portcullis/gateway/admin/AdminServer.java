@@ -13,7 +13,8 @@ import io.vertx.ext.web.Router;
 
 /**
  * The admin listener (HTTPS, its own port): {@code /healthz} (the process is alive), {@code /readyz}
- * (send traffic here) and {@code /metrics} (Prometheus). Later issues mount the admin API here.
+ * (send traffic here) and {@code /metrics} (Prometheus), and the parts of the admin API added with
+ * {@link #extend} (the audit API under {@code /admin/v1/audit}).
  */
 public final class AdminServer {
 
@@ -21,6 +22,7 @@ public final class AdminServer {
   private final Health health;
   private final GatewayMetrics metrics;
   private HttpServer server;
+  private final java.util.List<java.util.function.Consumer<Router>> extensions = new java.util.ArrayList<>();
 
   public AdminServer(GatewayConfig.AdminListener config, Health health, GatewayMetrics metrics) {
     this.config = config;
@@ -28,8 +30,14 @@ public final class AdminServer {
     this.metrics = metrics;
   }
 
+  /** Adds routes (an admin API part) before {@link #start}. */
+  public void extend(java.util.function.Consumer<Router> routes) {
+    extensions.add(routes);
+  }
+
   public Future<HttpServer> start(Vertx vertx, KeyCertOptions keyCert) {
     Router router = Router.router(vertx);
+    extensions.forEach(e -> e.accept(router));
     router.get("/healthz").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/json")
         .end(new JsonObject().put("status", "UP").encode()));

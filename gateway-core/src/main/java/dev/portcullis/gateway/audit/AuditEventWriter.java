@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Map;
 
 /**
@@ -19,6 +18,9 @@ public final class AuditEventWriter {
 
   public static final int VERSION = 1;
   private static final JsonFactory JSON = new JsonFactory();
+  /** Always with milliseconds, so that times compare as text (and line up in a terminal). */
+  public static final java.time.format.DateTimeFormatter TIME =
+      java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
 
   private final JsonGenerator json;
   private final ByteArrayBuilder out = new ByteArrayBuilder(384);
@@ -29,7 +31,7 @@ public final class AuditEventWriter {
       json.writeStartObject();
       json.writeNumberField("v", VERSION);
       json.writeStringField("id", id);
-      json.writeStringField("time", time.truncatedTo(ChronoUnit.MILLIS).toString());
+      json.writeStringField("time", TIME.format(time));
       json.writeStringField("type", type);
       json.writeStringField("instance", instance);
     } catch (IOException e) {

@@ -166,6 +166,10 @@ public final class Journal {
     listeners.add(listener);
   }
 
+  public void removeListener(Listener listener) {
+    listeners.remove(listener);
+  }
+
   /** Lets retention ask whether a sealed segment may be deleted yet. */
   public void retentionGuard(LongPredicate stillNeeded) {
     this.stillNeeded = stillNeeded;

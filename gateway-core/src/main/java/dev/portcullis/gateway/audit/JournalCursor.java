@@ -103,6 +103,13 @@ final class JournalCursor implements AutoCloseable {
     return out;
   }
 
+  /** Moves past every record up to {@code upTo} without keeping them (a live tail starts at the end). */
+  void skip(long upTo) throws IOException {
+    while (!read(1024, upTo).isEmpty()) {
+      // keep reading
+    }
+  }
+
   private void closeReader() throws IOException {
     if (reader != null) {
       reader.close();

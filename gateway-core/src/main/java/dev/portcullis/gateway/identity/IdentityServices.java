@@ -157,6 +157,18 @@ public final class IdentityServices {
             : audit.session("session.revoked", userId, null, "password-changed").mapEmpty()).mapEmpty();
   }
 
+  /**
+   * Authenticates a bearer credential: an API token ({@code pcl_…}) or a JWT from a configured
+   * issuer. Null when it is neither an API token nor checkable (no issuer configured); a failed
+   * future with InvalidTokenException when it is refused.
+   */
+  public Future<dev.portcullis.gateway.identity.Authenticated> authenticateToken(String token) {
+    if (ApiTokens.looksLikeToken(token)) {
+      return apiTokens.authenticate(token);
+    }
+    return bearer.enabled() ? bearer.authenticate(token) : null;
+  }
+
   /** Hosts a login may return to: those the current routes serve. */
   public void updateHosts(GatewayConfig config) {
     hosts.set(config.routes().stream().map(r -> r.match().host()).filter(Objects::nonNull).toList());

@@ -68,12 +68,9 @@ final class AuthenticateStage implements Stage {
   private Future<Authenticated> authenticate(Exchange exchange) {
     String authorization = exchange.request().getHeader(HttpHeaders.AUTHORIZATION);
     if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      String token = authorization.substring(7).trim();
-      if (ApiTokens.looksLikeToken(token)) {
-        return identity.apiTokens().authenticate(token);
-      }
-      if (identity.bearer().enabled()) {
-        return identity.bearer().authenticate(token);
+      Future<Authenticated> byToken = identity.authenticateToken(authorization.substring(7).trim());
+      if (byToken != null) {
+        return byToken;
       }
       // No issuer is configured: the token is the upstream's business, not ours.
     }

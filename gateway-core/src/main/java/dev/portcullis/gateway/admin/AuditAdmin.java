@@ -1,0 +1,432 @@
+package dev.portcullis.gateway.admin;
+
+import dev.portcullis.gateway.audit.AuditLog;
+import dev.portcullis.gateway.audit.AuditQueries;
+import dev.portcullis.gateway.audit.Journal;
+import dev.portcullis.gateway.audit.JournalVerifier;
+import dev.portcullis.gateway.identity.Authenticated;
+import dev.portcullis.gateway.identity.IdentityServices;
+import dev.portcullis.gateway.identity.token.InvalidTokenException;
+import dev.portcullis.gateway.pipeline.Problem;
+import dev.portcullis.plugin.Identity;
+import dev.portcullis.plugin.audit.AuditRecord;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The audit part of the admin API under {@code /admin/v1/audit}: query, live stream (SSE), verify,
+ * and per data subject export (JSON or CSV) and erasure. Callers present an API token or a bearer
+ * JWT whose identity holds {@code audit:read} (everything but erasure) or {@code audit:erase}. Every
+ * call is itself journaled as an {@code admin.*} event naming the caller's pseudonym.
+ */
+public final class AuditAdmin {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AuditAdmin.class);
+  static final String READ = "audit:read";
+  static final String ERASE = "audit:erase";
+  private static final Set<String> QUERY_PARAMS = Set.of("subject", "from", "to", "route", "decision", "type",
+      "afterSeq", "limit");
+  private static final Set<String> DECISIONS = Set.of("allow", "deny", "challenge", "error", "shadow");
+  private static final Pattern TYPE = Pattern.compile("[a-z0-9][a-z0-9.-]{0,127}");
+  private static final Pattern ROUTE = Pattern.compile("[a-z0-9][a-z0-9-_]{0,62}");
+  private static final List<String> CSV_COLUMNS = List.of("time", "type", "id", "requestId", "route", "method",
+      "path", "client", "tenant", "decision", "wouldBe", "status", "policy", "key", "authMethod", "reason");
+
+  private final Vertx vertx;
+  private final AuditQueries queries;
+  private final AuditLog log;
+  private final IdentityServices identity;
+  private final WorkerExecutor worker;
+
+  public AuditAdmin(Vertx vertx, AuditQueries queries, AuditLog log, IdentityServices identity) {
+    this.vertx = vertx;
+    this.queries = queries;
+    this.log = log;
+    this.identity = identity;
+    this.worker = vertx.createSharedWorkerExecutor("portcullis-audit-admin", 2);
+  }
+
+  public void mount(Router router) {
+    router.get("/admin/v1/audit/events").handler(ctx -> authorize(ctx, READ).onSuccess(who -> events(ctx, who)));
+    router.get("/admin/v1/audit/stream").handler(ctx -> authorize(ctx, READ).onSuccess(who -> stream(ctx, who)));
+    router.get("/admin/v1/audit/verify").handler(ctx -> authorize(ctx, READ).onSuccess(who -> verify(ctx, who)));
+    router.get("/admin/v1/audit/subjects/:subject/export").handler(ctx -> authorize(ctx, READ)
+        .onSuccess(who -> export(ctx, who)));
+    router.delete("/admin/v1/audit/subjects/:subject").handler(ctx -> authorize(ctx, ERASE)
+        .onSuccess(who -> erase(ctx, who)));
+  }
+
+  // ---- endpoints
+
+  private void events(RoutingContext ctx, Identity who) {
+    for (String name : ctx.queryParams().names()) {
+      if (!QUERY_PARAMS.contains(name)) {
+        problem(ctx, Problem.badRequest("UNKNOWN_PARAMETER", "unknown query parameter '" + name + "'; known: "
+            + String.join(", ", new java.util.TreeSet<>(QUERY_PARAMS))));
+        return;
+      }
+    }
+    String limitText = ctx.queryParams().get("limit");
+    int limit;
+    try {
+      limit = limitText == null ? 100 : Integer.parseInt(limitText);
+    } catch (NumberFormatException e) {
+      limit = -1;
+    }
+    if (limit < 1 || limit > 1000) {
+      problem(ctx, Problem.badRequest("INVALID_PARAMETER", "limit must be a whole number from 1 to 1000"));
+      return;
+    }
+    int max = limit;
+    Filters.parse(ctx).ifPresentOrElse(error -> problem(ctx, error), () -> subjectPseudonym(ctx.queryParams()
+        .get("subject")).onFailure(e -> failed(ctx, e)).onSuccess(pseudonym -> {
+          if (ctx.queryParams().get("subject") != null && pseudonym == null) {
+            json(ctx, 200, new JsonObject().put("events", new JsonArray()).putNull("nextAfterSeq"));
+            return;
+          }
+          AuditQueries.Filter filter = Filters.filter(ctx, pseudonym);
+          admin(who, "audit-query", "journal", null, describe(filter))
+              .compose(v -> worker.executeBlocking(() -> queries.find(filter, max), false))
+              .onFailure(e -> failed(ctx, e))
+              .onSuccess(page -> json(ctx, 200, new JsonObject().put("events", new JsonArray(List.copyOf(page.records())))
+                  .put("nextAfterSeq", page.nextAfterSeq())));
+        }));
+  }
+
+  private void verify(RoutingContext ctx, Identity who) {
+    admin(who, "audit-verify", "journal", null, Map.of())
+        .compose(v -> worker.executeBlocking(queries::verify, false))
+        .onFailure(e -> failed(ctx, e))
+        .onSuccess(report -> json(ctx, report.intact() ? 200 : 409, verifyJson(report)));
+  }
+
+  /** The report as JSON (also what {@code portcullis audit verify --json} prints). */
+  public static JsonObject verifyJson(JournalVerifier.Report report) {
+    JsonArray findings = new JsonArray();
+    for (JournalVerifier.Finding f : report.findings()) {
+      findings.add(new JsonObject().put("problem", f.problem()).put("segment", f.segment())
+          .put("line", f.line() > 0 ? f.line() : null).put("seq", f.seq() > 0 ? f.seq() : null)
+          .put("message", f.message()).put("where", f.toString()));
+    }
+    return new JsonObject().put("intact", report.intact()).put("segments", report.segments())
+        .put("records", report.records()).put("firstSeq", report.firstSeq()).put("lastSeq", report.lastSeq())
+        .put("keyFingerprint", "SHA-256:" + report.keyFingerprint()).put("findings", findings);
+  }
+
+  private void export(RoutingContext ctx, Identity who) {
+    String format = ctx.queryParams().get("format") == null ? "json" : ctx.queryParams().get("format");
+    if (!format.equals("json") && !format.equals("csv")) {
+      problem(ctx, Problem.badRequest("INVALID_PARAMETER", "format must be 'json' or 'csv'"));
+      return;
+    }
+    String subject = ctx.pathParam("subject");
+    subjectPseudonym(subject).onFailure(e -> failed(ctx, e)).onSuccess(pseudonym -> {
+      if (pseudonym == null) {
+        problem(ctx, new Problem(404, "SUBJECT_NOT_FOUND", "Not found", "no audit events are linked to this "
+            + "subject (never seen, or erased)"));
+        return;
+      }
+      AuditQueries.Filter filter = new AuditQueries.Filter(pseudonym, null, null, null, null, null, 0);
+      admin(who, "audit-export", "subject", pseudonym, Map.of("format", format))
+          .compose(v -> worker.executeBlocking(() -> queries.find(filter, Integer.MAX_VALUE), false))
+          .onFailure(e -> failed(ctx, e))
+          .onSuccess(page -> {
+            HttpServerResponse response = ctx.response().putHeader("Cache-Control", "no-store")
+                .putHeader("Content-Disposition", "attachment; filename=\"audit-" + pseudonym + "." + format + "\"");
+            if (format.equals("csv")) {
+              response.putHeader("Content-Type", "text/csv; charset=utf-8").end(csv(page.records()));
+            } else {
+              response.putHeader("Content-Type", "application/json").end(new JsonObject()
+                  .put("subject", subject).put("pseudonym", pseudonym)
+                  .put("events", new JsonArray(List.copyOf(page.records()))).encodePrettily());
+            }
+          });
+    });
+  }
+
+  private void erase(RoutingContext ctx, Identity who) {
+    String subject = ctx.pathParam("subject");
+    subjectPseudonym(subject).compose(pseudonym -> pseudonym == null ? Future.succeededFuture(false)
+            // the event names the pseudonym, never the subject: writing the subject down would undo the erasure
+            : admin(who, "audit-erase", "subject", pseudonym, Map.of())
+                .compose(v -> identity.iam().eraseAuditSubject(subject)))
+        .onFailure(e -> failed(ctx, e))
+        .onSuccess(erased -> {
+          if (erased) {
+            ctx.response().setStatusCode(204).end();
+          } else {
+            problem(ctx, new Problem(404, "SUBJECT_NOT_FOUND", "Not found", "no audit pseudonym exists for this "
+                + "subject (never seen, or already erased)"));
+          }
+        });
+  }
+
+  private void stream(RoutingContext ctx, Identity who) {
+    String type = ctx.queryParams().get("type");
+    if (type != null && !TYPE.matcher(type).matches()) {
+      problem(ctx, Problem.badRequest("INVALID_PARAMETER", "type must be an event type such as access or auth."));
+      return;
+    }
+    admin(who, "audit-stream", "journal", null, type == null ? Map.of() : Map.of("type", type))
+        .compose(v -> worker.executeBlocking(queries::tail, false))
+        .onFailure(e -> failed(ctx, e))
+        .onSuccess(tail -> new LiveStream(ctx, tail, type).start());
+  }
+
+  /** One SSE subscriber: woken by the journal after each write, reads what is new and sends it. */
+  private final class LiveStream implements Journal.Listener {
+    private final RoutingContext ctx;
+    private final AuditQueries.Tail tail;
+    private final AuditQueries.Filter filter;
+    private final java.util.concurrent.atomic.AtomicBoolean wake = new java.util.concurrent.atomic.AtomicBoolean();
+    private final io.vertx.core.Context context = vertx.getOrCreateContext();
+    private boolean reading;
+    private boolean closed;
+    private long heartbeat;
+
+    LiveStream(RoutingContext ctx, AuditQueries.Tail tail, String type) {
+      this.ctx = ctx;
+      this.tail = tail;
+      this.filter = new AuditQueries.Filter(null, null, null, null, null, type, 0);
+    }
+
+    void start() {
+      HttpServerResponse response = ctx.response().setChunked(true)
+          .putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-store");
+      response.write(": portcullis audit stream\n\n");
+      queries.journal().addListener(this);
+      heartbeat = vertx.setPeriodic(15_000, id -> response.write(": keep-alive\n\n"));
+      response.closeHandler(v -> close());
+      ctx.request().connection().closeHandler(v -> close());
+    }
+
+    @Override
+    public void written(long lastSeq) {
+      if (wake.compareAndSet(false, true)) {
+        context.runOnContext(v -> {
+          wake.set(false);
+          read();
+        });
+      }
+    }
+
+    private void read() {
+      if (reading || closed) {
+        return;
+      }
+      reading = true;
+      worker.executeBlocking(tail::next, true).onComplete(ar -> {
+        reading = false;
+        if (closed) {
+          return;
+        }
+        if (ar.failed()) {
+          LOG.warn("Audit stream stopped: {}", ar.cause().toString());
+          ctx.response().end();
+          close();
+          return;
+        }
+        StringBuilder out = new StringBuilder();
+        for (AuditRecord record : ar.result()) {
+          if (filter.matches(new JsonObject(record.json()))) {
+            out.append("id: ").append(record.sequence()).append("\nevent: audit\ndata: ").append(record.json())
+                .append("\n\n");
+          }
+        }
+        if (!out.isEmpty()) {
+          ctx.response().write(out.toString());
+        }
+        if (!ar.result().isEmpty()) {
+          read();
+        }
+      });
+    }
+
+    private void close() {
+      if (!closed) {
+        closed = true;
+        vertx.cancelTimer(heartbeat);
+        queries.journal().removeListener(this);
+        worker.executeBlocking(() -> {
+          tail.close();
+          return null;
+        });
+      }
+    }
+  }
+
+  // ---- helpers
+
+  private Future<Identity> authorize(RoutingContext ctx, String permission) {
+    String authorization = ctx.request().getHeader("Authorization");
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"portcullis-admin\"");
+      problem(ctx, new Problem(401, "AUTHENTICATION_REQUIRED", "Unauthorized", "present an API token or a bearer "
+          + "token with the permission " + permission));
+      return Future.failedFuture("unauthenticated");
+    }
+    Future<Authenticated> found = identity.authenticateToken(authorization.substring(7).trim());
+    if (found == null) {
+      ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"portcullis-admin\", error=\"invalid_token\"");
+      problem(ctx, new Problem(401, "INVALID_TOKEN", "Unauthorized", "not an API token, and no token issuer is "
+          + "configured"));
+      return Future.failedFuture("invalid");
+    }
+    return found.transform(ar -> {
+      if (ar.failed() || ar.result() == null) {
+        if (ar.failed() && !(ar.cause() instanceof InvalidTokenException)) {
+          failed(ctx, ar.cause());
+        } else {
+          ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"portcullis-admin\", error=\"invalid_token\"");
+          problem(ctx, new Problem(401, "INVALID_TOKEN", "Unauthorized", "the presented token was refused"
+              + (ar.failed() ? ": " + ar.cause().getMessage() : "")));
+        }
+        return Future.failedFuture("refused");
+      }
+      Identity who = ar.result().identity();
+      if (!who.permissions().contains(permission)) {
+        problem(ctx, new Problem(403, "PERMISSION_REQUIRED", "Forbidden", "this needs the permission "
+            + permission));
+        return Future.failedFuture("forbidden");
+      }
+      return Future.succeededFuture(who);
+    });
+  }
+
+  private Future<String> subjectPseudonym(String subject) {
+    if (subject == null) {
+      return Future.succeededFuture(null);
+    }
+    return identity.iam().blocking(() -> identity.iam().store().existingAuditPseudonym(subject).orElse(null));
+  }
+
+  private Future<Void> admin(Identity who, String action, String targetType, String target,
+      Map<String, String> details) {
+    return log.admin(who.subject(), action, targetType, target, details).mapEmpty();
+  }
+
+  private static Map<String, String> describe(AuditQueries.Filter filter) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (filter.subject() != null) {
+      out.put("subject", filter.subject());
+    }
+    if (filter.from() != null) {
+      out.put("from", filter.from().toString());
+    }
+    if (filter.to() != null) {
+      out.put("to", filter.to().toString());
+    }
+    if (filter.route() != null) {
+      out.put("route", filter.route());
+    }
+    if (filter.decision() != null) {
+      out.put("decision", filter.decision());
+    }
+    if (filter.type() != null) {
+      out.put("type", filter.type());
+    }
+    return out;
+  }
+
+  /** Parses and checks the query's filter parameters. */
+  private static final class Filters {
+    static java.util.Optional<Problem> parse(RoutingContext ctx) {
+      var q = ctx.queryParams();
+      for (String name : List.of("from", "to")) {
+        if (q.get(name) != null) {
+          try {
+            Instant.parse(q.get(name));
+          } catch (DateTimeParseException e) {
+            return java.util.Optional.of(Problem.badRequest("INVALID_PARAMETER", name
+                + " must be an ISO-8601 instant such as 2026-11-25T08:00:00Z"));
+          }
+        }
+      }
+      if (q.get("decision") != null && !DECISIONS.contains(q.get("decision"))) {
+        return java.util.Optional.of(Problem.badRequest("INVALID_PARAMETER", "decision must be one of "
+            + String.join(", ", new java.util.TreeSet<>(DECISIONS))));
+      }
+      if (q.get("route") != null && !ROUTE.matcher(q.get("route")).matches()) {
+        return java.util.Optional.of(Problem.badRequest("INVALID_PARAMETER", "route is not a route id"));
+      }
+      if (q.get("type") != null && !TYPE.matcher(q.get("type")).matches()) {
+        return java.util.Optional.of(Problem.badRequest("INVALID_PARAMETER", "type must be an event type such as "
+            + "access, or a prefix ending in '.' such as auth."));
+      }
+      if (q.get("afterSeq") != null && !q.get("afterSeq").matches("\\d{1,18}")) {
+        return java.util.Optional.of(Problem.badRequest("INVALID_PARAMETER", "afterSeq must be a sequence number"));
+      }
+      return java.util.Optional.empty();
+    }
+
+    static AuditQueries.Filter filter(RoutingContext ctx, String pseudonym) {
+      var q = ctx.queryParams();
+      return new AuditQueries.Filter(pseudonym, q.get("from") == null ? null : Instant.parse(q.get("from")),
+          q.get("to") == null ? null : Instant.parse(q.get("to")), q.get("route"), q.get("decision"), q.get("type"),
+          q.get("afterSeq") == null ? 0 : Long.parseLong(q.get("afterSeq")));
+    }
+  }
+
+  static String csv(List<JsonObject> records) {
+    StringBuilder out = new StringBuilder(String.join(",", CSV_COLUMNS)).append("\r\n");
+    for (JsonObject record : records) {
+      out.append(String.join(",", CSV_COLUMNS.stream().map(column -> cell(record.getValue(column))).toList()))
+          .append("\r\n");
+    }
+    return out.toString();
+  }
+
+  /** RFC 4180 quoting, and a leading quote before what a spreadsheet would run as a formula. */
+  private static String cell(Object value) {
+    if (value == null) {
+      return "";
+    }
+    String text = value.toString();
+    if (!text.isEmpty() && "=+-@\t\r".indexOf(text.charAt(0)) >= 0) {
+      text = "'" + text;
+    }
+    if (text.contains(",") || text.contains("\"") || text.contains("\n") || text.contains("\r")) {
+      text = "\"" + text.replace("\"", "\"\"") + "\"";
+    }
+    return text;
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "no-store").end(body.encode());
+  }
+
+  private static void problem(RoutingContext ctx, Problem problem) {
+    if (!ctx.response().ended()) {
+      ctx.response().setStatusCode(problem.status()).putHeader("Content-Type", Problem.CONTENT_TYPE)
+          .end(problem.toJson(null).encode());
+    }
+  }
+
+  private static void failed(RoutingContext ctx, Throwable e) {
+    if (e instanceof Journal.JournalUnavailableException) {
+      problem(ctx, Problem.unavailable("AUDIT_UNAVAILABLE", "the audit journal cannot record this admin action "
+          + "right now, so it was refused"));
+      return;
+    }
+    LOG.error("Audit admin request failed: {}", e.toString());
+    problem(ctx, Problem.unavailable("AUDIT_ADMIN_UNAVAILABLE", "the request could not be completed; see the "
+        + "gateway log"));
+  }
+}
