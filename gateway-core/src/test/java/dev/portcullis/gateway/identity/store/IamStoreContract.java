@@ -158,6 +158,18 @@ abstract class IamStoreContract {
   }
 
   @Test
+  void anAuditPseudonymIsGivenOnceAndForgottenOnErasure() {
+    String first = store.auditPseudonym("user-1", () -> "p_one");
+    assertThat(store.auditPseudonym("user-1", () -> "p_two")).isEqualTo(first).isEqualTo("p_one");
+    assertThat(store.auditSubject("p_one")).contains("user-1");
+    assertThat(store.existingAuditPseudonym("user-1")).contains("p_one");
+    assertThat(store.eraseAuditSubject("user-1")).isTrue();
+    assertThat(store.auditSubject("p_one")).isEmpty();
+    assertThat(store.eraseAuditSubject("user-1")).isFalse();
+    assertThat(store.auditPseudonym("user-1", () -> "p_three")).isEqualTo("p_three");
+  }
+
+  @Test
   void signingKeysAreKeptInCreationOrder() {
     Instant t = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     store.addSigningKey(new SigningKey("k2", "{}", t.plusSeconds(10)));
