@@ -105,14 +105,6 @@ public final class AuditLog {
         .put("targetType", targetType).put("target", target).put("changes", changes).bytes(), true));
   }
 
-  /** An approval event ({@code approval.requested}, {@code approval.granted}, …) for four-eyes access. */
-  public Future<Long> approval(String type, String requestId, String subject, String approver, String route,
-      String reason) {
-    return pseudonym(subject).compose(s -> pseudonym(approver).compose(a -> journal.append(event(type)
-        .put("requestId", requestId).put("subject", s).put("approver", a).put("route", route)
-        .put("reason", reason).bytes(), false)));
-  }
-
   private AuditEventWriter event(String type) {
     return AuditEventWriter.event(type, ids.next(), clock.instant(), ids.instance());
   }

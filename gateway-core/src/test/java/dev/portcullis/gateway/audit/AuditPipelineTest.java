@@ -215,4 +215,32 @@ class AuditPipelineTest {
     }
     assertThat(AuditTrail.matching(journal, r -> r.path("type").asText().equals("auth.failure"))).isNotEmpty();
   }
+
+  @Test
+  void everyRecordMatchesTheDocumentedSchema() throws Exception {
+    new Browserless(gateway.url("")).login("demo", "not-the-password", "/app");
+    Browserless browser = new Browserless(gateway.url(""));
+    browser.login("demo", "portcullis-demo", "/app");
+    browser.get("/app/x");
+    Https.get(Https.client(), gateway.url("/denied/x"));
+    String last = Https.get(Https.client(), gateway.url("/shadowed/x")).headers().firstValue("X-Request-Id")
+        .orElseThrow();
+    one("plugin.test-decision.checked-thing", last);
+
+    io.vertx.json.schema.Validator validator = io.vertx.json.schema.Validator.create(
+        io.vertx.json.schema.JsonSchema.of(new io.vertx.core.json.JsonObject(java.nio.file.Files.readString(
+            Path.of("../docs/audit-event.schema.json")))),
+        new io.vertx.json.schema.JsonSchemaOptions().setDraft(io.vertx.json.schema.Draft.DRAFT202012)
+            .setBaseUri("https://portcullis.dev/").setOutputFormat(io.vertx.json.schema.OutputFormat.Basic));
+    List<JsonNode> records = AuditTrail.records(journal);
+    assertThat(records).extracting(r -> r.get("type").asText())
+        .contains("access", "auth.login", "auth.failure", "session.created", "plugin.test-decision.checked-thing");
+    for (JsonNode record : records) {
+      io.vertx.json.schema.OutputUnit result = validator.validate(new io.vertx.core.json.JsonObject(record.toString()));
+      assertThat(result.getValid()).as("%s: %s", record, result.getErrors()).isTrue();
+    }
+    // and the schema is not a rubber stamp
+    assertThat(validator.validate(new io.vertx.core.json.JsonObject(records.get(0).toString()).put("password", "x"))
+        .getValid()).isFalse();
+  }
 }
