@@ -24,7 +24,7 @@ class DefaultConfigTest {
   Path dir;
 
   @Test
-  void theQuickStartConfigurationServesBothSampleBackends() {
+  void theQuickStartConfigurationServesBothSampleBackends() throws Exception {
     int recordsPort = ForkedGateway.freePort();
     Map<String, String> env = Map.of(
         "PORTCULLIS_DATA_DIR", dir.resolve("data").toString(),
@@ -64,6 +64,11 @@ class DefaultConfigTest {
     } finally {
       TestGateway.await(gateway.shutdown());
     }
+    // everything above is in the audit journal, and the journal verifies
+    String journal = dev.portcullis.gateway.audit.AuditTrail.raw(dir.resolve("data/audit"));
+    assertThat(journal).contains("\"path\":\"/records/r-1001\"", "\"type\":\"auth.login\"")
+        .doesNotContain("portcullis-demo");
+    assertThat(dev.portcullis.gateway.audit.AuditTrail.verify(dir.resolve("data")).problems()).isEmpty();
   }
 
   private static GatewayConfig load(Map<String, String> env) {

@@ -163,7 +163,7 @@ public final class OidcLogin {
           }
           if (error != null || code == null) {
             portal.counted("sso", "failure");
-            portal.refusedSignIn(exchange, "auth.failure", null, null, "oidc", "provider-refused");
+            portal.refusedSignIn(exchange, "auth.failure", null, null, "sso", "provider-refused");
             LOG.info("OIDC provider '{}' refused a sign-in: {}", provider.config().id(), printable(error));
             portal.error(exchange, 401, "Sign-in refused", provider.config().displayName()
                 + " did not sign you in" + (error == null ? "." : " (" + printable(error) + ")."));
@@ -174,7 +174,7 @@ public final class OidcLogin {
               .compose(user -> {
                 if (user.isEmpty()) {
                   portal.counted("sso", "failure");
-                  portal.refusedSignIn(exchange, "auth.failure", null, null, "oidc", "no-local-account");
+                  portal.refusedSignIn(exchange, "auth.failure", null, null, "sso", "no-local-account");
                   portal.error(exchange, 403, "No account", "There is no active account here for the user "
                       + provider.config().displayName() + " signed you in as.");
                   return Future.succeededFuture();
@@ -184,7 +184,7 @@ public final class OidcLogin {
               .recover(err -> {
                 if (err instanceof InvalidTokenException) {
                   portal.counted("sso", "failure");
-                  portal.refusedSignIn(exchange, "auth.failure", null, null, "oidc", "invalid-id-token");
+                  portal.refusedSignIn(exchange, "auth.failure", null, null, "sso", "invalid-id-token");
                   LOG.warn("OIDC sign-in through '{}' refused: {}", provider.config().id(), err.getMessage());
                   portal.error(exchange, 401, "Sign-in failed", "The answer from "
                       + provider.config().displayName() + " could not be verified.");
