@@ -61,7 +61,7 @@ public final class AuditService {
       try {
         for (AuditConfig.Sink sink : config.sinks()) {
           service.shippers.add(new Shipper(vertx, journal, sink.name(), create(sink, vertx, ids, configDir),
-              sink.batchSize(), sink.retryInitial(), sink.retryMax(), new Shipper.ShipperMetrics() {
+              sink.batchSize(), sink.retryInitial(), sink.retryMax(), sink.timeout(), new Shipper.ShipperMetrics() {
                 @Override
                 public void shipped(String name, int records) {
                   metrics.auditShipped(name, records);

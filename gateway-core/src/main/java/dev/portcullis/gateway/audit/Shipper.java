@@ -39,6 +39,7 @@ final class Shipper implements Journal.Listener {
   private final AuditSink sink;
   private final int batchSize;
   private final IntervalFunction backoff;
+  private final long timeoutMillis;
   private final Path offsetFile;
   private final JournalCursor cursor;
   private final WorkerExecutor worker;
@@ -59,7 +60,8 @@ final class Shipper implements Journal.Listener {
   }
 
   Shipper(Vertx vertx, Journal journal, String name, AuditSink sink, int batchSize, Duration retryInitial,
-      Duration retryMax, ShipperMetrics metrics) throws IOException {
+      Duration retryMax, Duration timeout, ShipperMetrics metrics) throws IOException {
+    this.timeoutMillis = timeout.toMillis();
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.journal = journal;
@@ -130,11 +132,30 @@ final class Shipper implements Journal.Listener {
       sent = Future.failedFuture(e);
     }
     JournalCursor.Position next = cursor.position();
-    return sent.compose(v -> worker.executeBlocking(() -> {
+    return bounded(sent).compose(v -> worker.executeBlocking(() -> {
       writeOffset(offsetFile, next, batch.get(batch.size() - 1).sequence());
       committed = next;
       return null;
     }, true)).onSuccess(v -> metrics.shipped(name, batch.size())).mapEmpty();
+  }
+
+  /** A sink that never settles its future must not stall shipping for good. */
+  private Future<Void> bounded(Future<Void> sent) {
+    if (sent.isComplete()) {
+      return sent;
+    }
+    io.vertx.core.Promise<Void> result = io.vertx.core.Promise.promise();
+    long timer = vertx.setTimer(timeoutMillis, id -> result.tryFail(new java.util.concurrent.TimeoutException(
+        "the sink did not confirm the batch within " + timeoutMillis + " ms")));
+    sent.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        result.tryComplete();
+      } else {
+        result.tryFail(ar.cause());
+      }
+    });
+    return result.future();
   }
 
   private void retryLater(Throwable cause) {

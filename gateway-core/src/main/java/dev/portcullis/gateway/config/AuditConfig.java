@@ -35,9 +35,10 @@ public record AuditConfig(
    *
    * @param name      unique among the sinks; names the shipper's offset file
    * @param batchSize records per delivery at most
+   * @param timeout   a delivery not settled by then counts as failed (and is retried)
    */
   public record Sink(String name, String id, AuditSinkFactory<?> factory, Record config, int batchSize,
-      Duration retryInitial, Duration retryMax) {
+      Duration retryInitial, Duration retryMax, Duration timeout) {
   }
 
   @Override

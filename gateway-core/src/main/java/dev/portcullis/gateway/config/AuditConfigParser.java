@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
 final class AuditConfigParser {
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-_]{0,62}");
-  private static final Set<String> CORE_SINK_KEYS = Set.of("name", "batchSize", "retry");
+  private static final Set<String> CORE_SINK_KEYS = Set.of("name", "batchSize", "retry", "timeout");
 
   private final Function<String, Path> paths;
   private final PluginRegistry plugins;
@@ -175,6 +175,10 @@ final class AuditConfigParser {
       entry.error("name", "'" + name + "' is not a valid sink name (lower-case letters, digits, '-' and '_')");
     }
     int batchSize = entry.integer("batchSize", 500, 1, 10_000);
+    Duration timeout = entry.duration("timeout", Duration.ofSeconds(60));
+    if (timeout.toMillis() < 100) {
+      entry.error("timeout", "must be at least 100ms");
+    }
     Duration retryInitial = Duration.ofMillis(200);
     Duration retryMax = Duration.ofSeconds(30);
     ConfigNode retry = entry.object("retry", false);
@@ -218,7 +222,7 @@ final class AuditConfigParser {
       errors.add("", "sink '" + id + "' failed while checking its options: " + e);
     }
     return entry.problemCount() == before
-        ? new AuditConfig.Sink(name, id, factory, config, batchSize, retryInitial, retryMax) : null;
+        ? new AuditConfig.Sink(name, id, factory, config, batchSize, retryInitial, retryMax, timeout) : null;
   }
 
   @SuppressWarnings("unchecked")

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 /** A real HTTPS collector on 127.0.0.1 for the tests: records every POST and answers a chosen status. */
 final class Collector implements AutoCloseable {
 
-  record Received(String path, MultiMap headers, String body) {
+  /** One POST and the status it was answered with (0: not answered). */
+  record Received(String path, MultiMap headers, String body, int status) {
     List<String> lines() {
       return body.lines().toList();
     }
@@ -38,10 +39,11 @@ final class Collector implements AutoCloseable {
     HttpServerOptions options = new HttpServerOptions().setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
         .setCertPath(cert.cert().toString()).setKeyPath(cert.key().toString()));
     server = await(vertx.createHttpServer(options).requestHandler(request -> request.body().onSuccess(body -> {
+      int answered = answer ? status : 0;
       received.add(new Received(request.uri(), MultiMap.caseInsensitiveMultiMap().addAll(request.headers()),
-          body.toString()));
+          body.toString(), answered));
       if (answer) {
-        request.response().setStatusCode(status).end("{\"status\":" + status + "}");
+        request.response().setStatusCode(answered).end("{\"status\":" + answered + "}");
       }
     })).listen(port, "127.0.0.1"));
     port = server.actualPort();
@@ -61,6 +63,12 @@ final class Collector implements AutoCloseable {
   Collector silent() {
     this.answer = false;
     return this;
+  }
+
+  /** The event ids of every record in a POST the collector accepted (2xx), with repeats. */
+  List<String> acceptedIds() {
+    return received.stream().filter(r -> r.status() >= 200 && r.status() < 300).flatMap(r -> r.lines().stream())
+        .map(line -> new io.vertx.core.json.JsonObject(line).getString("id")).toList();
   }
 
   String url(String path) {

@@ -10,7 +10,7 @@ import java.util.List;
  * implementation in {@code META-INF/services/dev.portcullis.plugin.audit.AuditSinkFactory}.
  *
  * <p>Configured under {@code audit.sinks} as {@code - <sink-id>: { options }} (plus the core's own
- * keys {@code name}, {@code batchSize} and {@code retry}); the options are bound to
+ * keys {@code name}, {@code batchSize}, {@code retry} and {@code timeout}); the options are bound to
  * {@link #configType()} exactly as policy options are (unknown keys refused by name), then
  * {@link #validate} runs, and {@link #create} is called once the gateway starts. Sinks are not
  * replaced on configuration reload: a changed {@code audit:} section takes effect on restart.
