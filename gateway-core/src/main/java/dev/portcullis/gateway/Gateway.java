@@ -2,7 +2,10 @@ package dev.portcullis.gateway;
 
 import dev.portcullis.gateway.admin.AdminServer;
 import dev.portcullis.gateway.admin.Health;
+import dev.portcullis.gateway.admin.AuditAdmin;
+import dev.portcullis.gateway.audit.AuditQueries;
 import dev.portcullis.gateway.audit.AuditService;
+import dev.portcullis.gateway.audit.ClusterStream;
 import dev.portcullis.gateway.config.ConfigProblem;
 import dev.portcullis.gateway.config.GatewayConfig;
 import dev.portcullis.gateway.identity.IdentityServices;
@@ -56,6 +59,7 @@ public final class Gateway {
   private final PluginRegistry plugins;
   private IdentityServices identity;
   private AuditService audit;
+  private ClusterStream clusterStream;
 
   private Gateway(Vertx vertx, GatewayConfig config, Function<String, String> env, PluginRegistry plugins) {
     this.vertx = vertx;
@@ -183,8 +187,10 @@ public final class Gateway {
     return IdentityServices.start(vertx, config, Clock.systemUTC(), metrics, audit.log()).map(services -> {
       identity = services;
       audit.log().pseudonyms(services.iam()::auditPseudonym);
-      admin.extend(new dev.portcullis.gateway.admin.AuditAdmin(vertx, new dev.portcullis.gateway.audit.AuditQueries(
-          audit.journal(), config.audit().signingKey(), config.audit().encryptionKey()), audit.log(), services)::mount);
+      AuditQueries queries = new AuditQueries(audit.journal(), config.audit().signingKey(),
+          config.audit().encryptionKey());
+      clusterStream = new ClusterStream(vertx, services.hazelcast(), queries);
+      admin.extend(new AuditAdmin(vertx, queries, audit.log(), services, clusterStream)::mount);
       health.component("identity", true);
       return null;
     });
@@ -261,7 +267,12 @@ public final class Gateway {
     return Future.join(drains)
         .eventually(() -> redirect == null ? Future.succeededFuture() : redirect.close())
         .eventually(admin::close)
-        .eventually(() -> identity == null ? Future.succeededFuture() : identity.close())
+        .eventually(() -> {
+          if (clusterStream != null) {
+            clusterStream.close();
+          }
+          return identity == null ? Future.succeededFuture() : identity.close();
+        })
         .eventually(() -> audit.close())
         .eventually(() -> vertx.close())
         .onComplete(ar -> plugins.close())

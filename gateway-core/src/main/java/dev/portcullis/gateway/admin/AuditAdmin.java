@@ -2,6 +2,7 @@ package dev.portcullis.gateway.admin;
 
 import dev.portcullis.gateway.audit.AuditLog;
 import dev.portcullis.gateway.audit.AuditQueries;
+import dev.portcullis.gateway.audit.ClusterStream;
 import dev.portcullis.gateway.audit.Journal;
 import dev.portcullis.gateway.audit.JournalVerifier;
 import dev.portcullis.gateway.identity.Authenticated;
@@ -9,7 +10,6 @@ import dev.portcullis.gateway.identity.IdentityServices;
 import dev.portcullis.gateway.identity.token.InvalidTokenException;
 import dev.portcullis.gateway.pipeline.Problem;
 import dev.portcullis.plugin.Identity;
-import dev.portcullis.plugin.audit.AuditRecord;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -30,7 +30,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The audit part of the admin API under {@code /admin/v1/audit}: query, live stream (SSE), verify,
+ * The audit part of the admin API under {@code /admin/v1/audit}: query, live stream of every instance
+ * (SSE over {@link ClusterStream}), verify,
  * and per data subject export (JSON or CSV) and erasure. Callers present an API token or a bearer
  * JWT whose identity holds {@code audit:read} (everything but erasure) or {@code audit:erase}. Every
  * call is itself journaled as an {@code admin.*} event naming the caller's pseudonym.
@@ -53,9 +54,12 @@ public final class AuditAdmin {
   private final AuditLog log;
   private final IdentityServices identity;
   private final WorkerExecutor worker;
+  private final ClusterStream stream;
 
-  public AuditAdmin(Vertx vertx, AuditQueries queries, AuditLog log, IdentityServices identity) {
+  public AuditAdmin(Vertx vertx, AuditQueries queries, AuditLog log, IdentityServices identity,
+      ClusterStream stream) {
     this.vertx = vertx;
+    this.stream = stream;
     this.queries = queries;
     this.log = log;
     this.identity = identity;
@@ -184,25 +188,23 @@ public final class AuditAdmin {
       return;
     }
     admin(who, "audit-stream", "journal", null, type == null ? Map.of() : Map.of("type", type))
-        .compose(v -> worker.executeBlocking(queries::tail, false))
         .onFailure(e -> failed(ctx, e))
-        .onSuccess(tail -> new LiveStream(ctx, tail, type).start());
+        .onSuccess(v -> new LiveStream(ctx, type).start());
   }
 
-  /** One SSE subscriber: woken by the journal after each write, reads what is new and sends it. */
-  private final class LiveStream implements Journal.Listener {
+  /**
+   * One SSE subscriber to the cluster stream: every instance's records from now on, filtered by type.
+   * A subscriber too slow for the stream is told with an {@code event: skipped}.
+   */
+  private final class LiveStream {
     private final RoutingContext ctx;
-    private final AuditQueries.Tail tail;
     private final AuditQueries.Filter filter;
-    private final java.util.concurrent.atomic.AtomicBoolean wake = new java.util.concurrent.atomic.AtomicBoolean();
-    private final io.vertx.core.Context context = vertx.getOrCreateContext();
-    private boolean reading;
-    private boolean closed;
+    private Runnable unsubscribe;
     private long heartbeat;
+    private boolean closed;
 
-    LiveStream(RoutingContext ctx, AuditQueries.Tail tail, String type) {
+    LiveStream(RoutingContext ctx, String type) {
       this.ctx = ctx;
-      this.tail = tail;
       this.filter = new AuditQueries.Filter(null, null, null, null, null, type, 0);
     }
 
@@ -210,63 +212,38 @@ public final class AuditAdmin {
       HttpServerResponse response = ctx.response().setChunked(true)
           .putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-store");
       response.write(": portcullis audit stream\n\n");
-      queries.journal().addListener(this);
+      unsubscribe = stream.subscribe(this::send, () -> {
+        if (!closed) {
+          response.write("event: skipped\ndata: {}\n\n");
+        }
+      });
       heartbeat = vertx.setPeriodic(15_000, id -> response.write(": keep-alive\n\n"));
       response.closeHandler(v -> close());
       ctx.request().connection().closeHandler(v -> close());
     }
 
-    @Override
-    public void written(long lastSeq) {
-      if (wake.compareAndSet(false, true)) {
-        context.runOnContext(v -> {
-          wake.set(false);
-          read();
-        });
-      }
-    }
-
-    private void read() {
-      if (reading || closed) {
+    private void send(List<String> records) {
+      if (closed) {
         return;
       }
-      reading = true;
-      worker.executeBlocking(tail::next, true).onComplete(ar -> {
-        reading = false;
-        if (closed) {
-          return;
+      StringBuilder out = new StringBuilder();
+      for (String record : records) {
+        JsonObject json = new JsonObject(record);
+        if (filter.matches(json)) {
+          out.append("id: ").append(json.getString("id")).append("\nevent: audit\ndata: ").append(record)
+              .append("\n\n");
         }
-        if (ar.failed()) {
-          LOG.warn("Audit stream stopped: {}", ar.cause().toString());
-          ctx.response().end();
-          close();
-          return;
-        }
-        StringBuilder out = new StringBuilder();
-        for (AuditRecord record : ar.result()) {
-          if (filter.matches(new JsonObject(record.json()))) {
-            out.append("id: ").append(record.sequence()).append("\nevent: audit\ndata: ").append(record.json())
-                .append("\n\n");
-          }
-        }
-        if (!out.isEmpty()) {
-          ctx.response().write(out.toString());
-        }
-        if (!ar.result().isEmpty()) {
-          read();
-        }
-      });
+      }
+      if (!out.isEmpty()) {
+        ctx.response().write(out.toString());
+      }
     }
 
     private void close() {
       if (!closed) {
         closed = true;
         vertx.cancelTimer(heartbeat);
-        queries.journal().removeListener(this);
-        worker.executeBlocking(() -> {
-          tail.close();
-          return null;
-        });
+        unsubscribe.run();
       }
     }
   }

@@ -31,12 +31,32 @@ public final class AuditEventWriter {
       json.writeStartObject();
       json.writeNumberField("v", VERSION);
       json.writeStringField("id", id);
-      json.writeStringField("time", TIME.format(time));
+      json.writeStringField("time", time(time));
       json.writeStringField("type", type);
       json.writeStringField("instance", instance);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The second last formatted, shared by all threads: most events of a busy second reuse it. */
+  private static volatile Object[] lastSecond = {Long.MIN_VALUE, ""};
+
+  /** {@link #TIME} of an instant; formats only the milliseconds when the second was seen last. */
+  static String time(Instant time) {
+    Object[] cached = lastSecond;
+    long second = time.getEpochSecond();
+    String prefix;
+    if ((long) cached[0] == second) {
+      prefix = (String) cached[1];
+    } else {
+      String full = TIME.format(time);
+      prefix = full.substring(0, 20); // yyyy-MM-ddTHH:mm:ss.
+      lastSecond = new Object[] {second, prefix};
+    }
+    int millis = time.getNano() / 1_000_000;
+    return new StringBuilder(24).append(prefix).append((char) ('0' + millis / 100))
+        .append((char) ('0' + millis / 10 % 10)).append((char) ('0' + millis % 10)).append('Z').toString();
   }
 
   public static AuditEventWriter event(String type, String id, Instant time, String instance) {
@@ -47,6 +67,17 @@ public final class AuditEventWriter {
     try {
       if (value != null) {
         json.writeStringField(name, value);
+      }
+      return this;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public AuditEventWriter put(String name, Integer value) {
+    try {
+      if (value != null) {
+        json.writeNumberField(name, value);
       }
       return this;
     } catch (IOException e) {

@@ -24,32 +24,39 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.ArrayDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongPredicate;
 
 /**
  * The audit journal: append-only JSON Lines segments, hash-chained (see {@link ChainHash}), each
  * sealed segment ending in a signed checkpoint, with a signed head (see {@link JournalHead}).
  *
- * <p>One writer thread owns the files. Callers hand it encoded events ({@link #append}); it writes
- * whatever has queued up in one system call (group commit), completes the batch-durability appends
- * once written, and fsyncs at most {@code commitInterval} later — at once when an append asked for
- * {@code sync}, whose future completes only after the fsync. Futures complete on the caller's
- * context, one hop per context per batch.
+ * <p>Two threads own the files. The <b>writer</b> takes whatever events have been submitted since its
+ * last round and writes them in one system call (group commit), then marks their tickets written.
+ * The <b>syncer</b> fsyncs what has been written at most {@code commitInterval} later — at once when a
+ * {@code sync} ticket waits — and then marks sync tickets done and rewrites the signed head. An fsync
+ * therefore never holds up writing: on this kind of storage it can take milliseconds.
  *
- * <p>Any I/O failure puts the journal into the failed state: pending and new appends fail (the
- * pipeline answers 503), listeners hear it (readiness turns down), and the writer tries to recover
- * every {@code recoveryInterval} by opening a fresh segment whose first record says what happened.
+ * <p>Submitting costs no system call: the writer is woken only when it has gone idle, and a caller
+ * that needs to wait for its ticket ({@link Ticket#whenDone()}) is told on its own context, one hop
+ * per context per round. A caller that can check later ({@link Ticket#done()}) — the pipeline checks
+ * when the upstream's response arrives — usually finds its ticket done and never waits at all.
+ *
+ * <p>Any I/O failure puts the journal into the failed state: tickets not yet written are dropped
+ * (their callers refuse the request), listeners hear it (readiness turns down), and the writer tries
+ * to recover every {@code recoveryInterval} by opening a fresh segment whose first record says what
+ * happened.
  */
 public final class Journal {
 
   private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int MAX_BATCH = 4096;
-  /** Wakes the writer at close. (Interrupting it instead would close its FileChannel mid-write.) */
-  private static final Entry WAKE = new Entry(null, false, null);
+  private static final long SPIN_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+  private static final int SPINS_BEFORE_SLEEP = 40;
 
   /** Journal settings. */
   public record Settings(Path directory, Duration commitInterval, long segmentMaxBytes, Duration segmentMaxAge,
@@ -65,25 +72,140 @@ public final class Journal {
     }
   }
 
+  /** What has been written (or synced): the last record, its segment, its hash, and the open channel. */
+  private record Position(long seq, long segment, String hash, FileChannel channel) {
+  }
+
+  /**
+   * One submitted event. Done once written (a {@code sync} ticket: once on disk), or dropped when the
+   * journal could not take it; the state changes once.
+   */
+  public static final class Ticket {
+    private static final int PENDING = 0;
+    private static final int WRITTEN = 1;
+    private static final int DONE = 2;
+    private static final int DROPPED = 3;
+
+    final byte[] payload;
+    final boolean sync;
+    private final Journal journal;
+    private volatile int state;
+    private volatile long seq;
+    private volatile String failure;
+    private volatile Waiter waiter;
+
+    private record Waiter(Promise<Long> promise, Context context) {
+    }
+
+    private Ticket(Journal journal, byte[] payload, boolean sync) {
+      this.journal = journal;
+      this.payload = payload;
+      this.sync = sync;
+    }
+
+    private static Ticket dropped(String failure) {
+      Ticket ticket = new Ticket(null, null, false);
+      ticket.failure = failure;
+      ticket.state = DROPPED;
+      return ticket;
+    }
+
+    /** Whether the event is in the journal (on disk, for a sync ticket). */
+    public boolean done() {
+      return state == DONE;
+    }
+
+    /** Why the event was not journaled, or null while it is pending or once it is done. */
+    public String failure() {
+      return state == DROPPED ? failure : null;
+    }
+
+    /** Whether this event must be on disk (not only written) before it counts as done. */
+    public boolean syncRequested() {
+      return sync;
+    }
+
+    /** The record's sequence number once written. */
+    public long seq() {
+      return seq;
+    }
+
+    /**
+     * Completes on the caller's context once done (with the sequence number), or fails with
+     * {@link JournalUnavailableException} when dropped.
+     */
+    public Future<Long> whenDone() {
+      int current = state;
+      if (current == DONE) {
+        return Future.succeededFuture(seq);
+      }
+      if (current == DROPPED) {
+        return Future.failedFuture(new JournalUnavailableException(failure));
+      }
+      Promise<Long> promise = Promise.promise();
+      Waiter w = new Waiter(promise, Vertx.currentContext());
+      waiter = w;
+      // the writer may have settled the ticket between the first look and publishing the waiter
+      int now = state;
+      if (now == DONE || now == DROPPED) {
+        settle(w);
+      }
+      journal.wake();
+      return promise.future();
+    }
+
+    private void finish(int finalState) {
+      state = finalState;
+      Waiter w = waiter;
+      if (w != null) {
+        settle(w);
+      }
+    }
+
+    private void settle(Waiter w) {
+      Runnable complete = () -> {
+        if (state == DONE) {
+          w.promise().tryComplete(seq);
+        } else {
+          w.promise().tryFail(new JournalUnavailableException(failure));
+        }
+      };
+      if (w.context() == null) {
+        complete.run();
+      } else {
+        w.context().runOnContext(v -> complete.run());
+      }
+    }
+  }
+
   private final Settings settings;
   private final Clock clock;
   private final CheckpointKey key;
   private final LineCodec codec;
   private final EventIds ids;
-  private final ArrayBlockingQueue<Entry> queue;
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final Thread writer;
+  private final Thread syncer;
+  private final Object queueLock = new Object();
+  private ArrayDeque<Ticket> pending = new ArrayDeque<>();
+  private final ConcurrentLinkedQueue<Ticket> awaitingSync = new ConcurrentLinkedQueue<>();
+  private final Object headLock = new Object();
+  private long headSeq = -1;
   /** Retention keeps a segment only while this says it is still needed (shippers behind it). */
   private volatile LongPredicate stillNeeded = segment -> false;
   private volatile boolean running = true;
+  private volatile boolean syncing = true;
+  private volatile boolean writerSleeping;
+  private volatile boolean syncWanted;
   private volatile String failure;
-  private volatile long writtenSeq;
-  private volatile long writtenSegment;
+  private volatile String syncFailure;
+  private volatile Position written;
+  private volatile Position synced;
+  private volatile long firstSegment;
 
   // writer thread only
   private FileChannel channel;
   private long segment;
-  private long firstSegment;
   private long segmentFirstSeq;
   private long segmentBytes;
   private long segmentLines;
@@ -91,10 +213,6 @@ public final class Journal {
   private boolean segmentSealed;
   private long seq;
   private String lastHash;
-  private long syncedSeq;
-  private long syncedSegment;
-  private String syncedHash;
-  private long nextSyncNanos;
   private long nextRecoveryNanos;
   private long nextRetentionMillis;
   private final MessageDigest digest = ChainHash.sha256();
@@ -102,29 +220,16 @@ public final class Journal {
   private long refusedWhileFailed;
   private String failedSince;
 
-  private static final class Entry {
-    final byte[] payload;
-    final boolean sync;
-    final Promise<Long> promise = Promise.promise();
-    final Context context;
-    long seq;
-
-    Entry(byte[] payload, boolean sync, Context context) {
-      this.payload = payload;
-      this.sync = sync;
-      this.context = context;
-    }
-  }
-
   private Journal(Settings settings, Clock clock, CheckpointKey key, EventIds ids) {
     this.settings = settings;
     this.clock = clock;
     this.key = key;
     this.ids = ids;
     this.codec = settings.encryptionKey() == null ? LineCodec.plain() : LineCodec.aesGcm(settings.encryptionKey());
-    this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
-    this.writer = new Thread(this::run, "portcullis-audit-writer");
+    this.writer = new Thread(this::runWriter, "portcullis-audit-writer");
+    this.syncer = new Thread(this::runSyncer, "portcullis-audit-sync");
     writer.setDaemon(true);
+    syncer.setDaemon(true);
   }
 
   /**
@@ -139,7 +244,9 @@ public final class Journal {
     CheckpointKey key = CheckpointKey.loadOrCreate(settings.signingKey());
     Journal journal = new Journal(settings, clock, key, ids);
     journal.recoverAtStart();
+    journal.writeHead(journal.synced);
     journal.writer.start();
+    journal.syncer.start();
     LOG.info("Audit journal in {} ({}), checkpoint key fingerprint SHA-256:{}", settings.directory(),
         settings.encryptionKey() == null ? "plain" : "AES-256-GCM", key.fingerprint());
     return journal;
@@ -180,45 +287,63 @@ public final class Journal {
     return failure;
   }
 
-  /** The last record written to the file (possibly not yet synced), and its segment. */
+  /** The last record written to the file (possibly not yet synced). */
   public long writtenSeq() {
-    return writtenSeq;
+    return written.seq();
   }
 
   public long writtenSegment() {
-    return writtenSegment;
+    return written.segment();
   }
 
   /**
-   * Appends one event. {@code payload} is its JSON object (UTF-8, starting with '{' and holding at
-   * least one field); the journal prefixes {@code seq} and {@code prev}.
+   * Submits one event. {@code payload} is its JSON object (UTF-8, starting with '{' and holding at
+   * least one field); the journal prefixes {@code seq} and {@code prev}. Never blocks.
    *
-   * @param sync false: complete once written (synced within the commit interval); true: complete
-   *             only after the fsync
-   * @return the record's sequence number; a failed future when the journal cannot take it
+   * @param sync false: done once written (synced within the commit interval); true: done once synced
+   * @return the event's ticket, already dropped when the journal cannot take it
    */
-  public Future<Long> append(byte[] payload, boolean sync) {
+  public Ticket submit(byte[] payload, boolean sync) {
     String failed = failure;
     if (failed != null) {
-      return Future.failedFuture(new JournalUnavailableException(failed));
+      return Ticket.dropped(failed);
     }
     if (!running) {
-      return Future.failedFuture(new JournalUnavailableException("the audit journal is closed"));
+      return Ticket.dropped("the audit journal is closed");
     }
-    Entry entry = new Entry(payload, sync, Vertx.currentContext());
-    if (!queue.offer(entry)) {
-      return Future.failedFuture(new JournalUnavailableException("the audit journal's queue is full ("
-          + settings.queueCapacity() + " events waiting)"));
+    Ticket ticket = new Ticket(this, payload, sync);
+    synchronized (queueLock) {
+      if (pending.size() >= settings.queueCapacity()) {
+        return Ticket.dropped("the audit journal's queue is full (" + settings.queueCapacity() + " events waiting)");
+      }
+      pending.add(ticket);
     }
-    return entry.promise.future();
+    if (writerSleeping) {
+      LockSupport.unpark(writer);
+    }
+    return ticket;
   }
 
-  /** Stops taking events, writes what is queued, seals the segment and stops the writer (blocking). */
+  /** Submits one event and completes when it is done (see {@link #submit}). */
+  public Future<Long> append(byte[] payload, boolean sync) {
+    return submit(payload, sync).whenDone();
+  }
+
+  private void wake() {
+    if (writerSleeping) {
+      LockSupport.unpark(writer);
+    }
+  }
+
+  /** Stops taking events, writes what is queued, seals the segment and stops both threads (blocking). */
   public void close() {
     running = false;
-    queue.offer(WAKE);
+    LockSupport.unpark(writer);
     try {
       writer.join(TimeUnit.SECONDS.toMillis(10));
+      syncing = false;
+      LockSupport.unpark(syncer);
+      syncer.join(TimeUnit.SECONDS.toMillis(10));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -239,6 +364,8 @@ public final class Journal {
       lastHash = ChainHash.GENESIS;
       segment = 0;
       openSegment(1);
+      publishWritten();
+      synced = written;
       return;
     }
     for (SegmentFiles.Segment s : segments) {
@@ -271,9 +398,8 @@ public final class Journal {
         Files.write(last.path(), new byte[0]);
       }
       openSegment(segment + 1);
-      syncedSeq = seq;
-      syncedSegment = segment;
-      syncedHash = lastHash;
+      publishWritten();
+      synced = written;
       return;
     }
     if (tail.partialBytes > 0) {
@@ -293,9 +419,8 @@ public final class Journal {
       seal();
     }
     openSegment(segment + 1);
-    syncedSeq = seq;
-    syncedSegment = segment;
-    syncedHash = lastHash;
+    publishWritten();
+    synced = written;
   }
 
   private record Tail(long lastSeq, String lastHash, long firstSeq, long lines, long validBytes, long partialBytes,
@@ -343,60 +468,77 @@ public final class Journal {
 
   // ---- writer thread
 
-  private void run() {
-    List<Entry> batch = new ArrayList<>();
+  private void runWriter() {
     nextRetentionMillis = clock.millis();
-    while (running || !queue.isEmpty()) {
-      try {
-        Entry first = queue.poll(waitNanos(), TimeUnit.NANOSECONDS);
-        batch.clear();
-        if (first != null) {
-          batch.add(first);
-          queue.drainTo(batch, MAX_BATCH - 1);
-          batch.remove(WAKE);
+    int idle = 0;
+    while (true) {
+      ArrayDeque<Ticket> batch;
+      synchronized (queueLock) {
+        batch = pending;
+        if (!batch.isEmpty()) {
+          pending = new ArrayDeque<>(Math.max(16, batch.size()));
         }
-        step(batch);
-      } catch (InterruptedException e) {
-        if (!running) {
-          continue; // drain what is left, then stop
-        }
-      } catch (RuntimeException e) {
-        LOG.error("Audit journal writer failed unexpectedly", e);
-        fail("unexpected error: " + e, batch);
       }
+      if (batch.isEmpty()) {
+        if (!running) {
+          break;
+        }
+        idle++;
+        if (failure != null) {
+          tryRecoverWhenDue();
+        } else if (syncFailure != null) {
+          fail(syncFailure, batch);
+        }
+        housekeeping();
+        if (idle < SPINS_BEFORE_SLEEP) {
+          LockSupport.parkNanos(SPIN_PARK_NANOS);
+        } else {
+          writerSleeping = true;
+          if (pendingIsEmpty() && running) {
+            LockSupport.parkNanos(failure != null ? settings.recoveryInterval().toNanos()
+                : TimeUnit.MILLISECONDS.toNanos(200));
+          }
+          writerSleeping = false;
+        }
+        continue;
+      }
+      idle = 0;
+      step(batch);
+      housekeeping();
     }
     try {
       if (failure == null && channel != null) {
-        writeBatch(List.of());
         seal();
-        writeHead();
+        synced = written;
+        writeHead(synced);
       }
     } catch (IOException e) {
       LOG.error("Audit journal could not be sealed at shutdown: {}", e.toString());
     }
     closeChannel();
-    List<Entry> late = new ArrayList<>();
-    queue.drainTo(late);
-    failAll(late, "the audit journal is closed");
+    ArrayDeque<Ticket> late;
+    synchronized (queueLock) {
+      late = pending;
+      pending = new ArrayDeque<>();
+    }
+    drop(late, "the audit journal is closed");
   }
 
-  private long waitNanos() {
-    if (failure != null) {
-      return Math.max(1, nextRecoveryNanos - System.nanoTime());
+  private boolean pendingIsEmpty() {
+    synchronized (queueLock) {
+      return pending.isEmpty();
     }
-    if (syncedSeq != seq) {
-      return Math.max(1, nextSyncNanos - System.nanoTime());
-    }
-    return TimeUnit.MILLISECONDS.toNanos(200);
   }
 
-  private void step(List<Entry> batch) {
+  private void step(ArrayDeque<Ticket> batch) {
+    if (failure == null && syncFailure != null) {
+      fail(syncFailure, batch);
+      return;
+    }
     if (failure != null) {
       refusedWhileFailed += batch.size();
-      failAll(batch, failure);
-      if (System.nanoTime() >= nextRecoveryNanos) {
-        tryRecover();
-      }
+      drop(batch, failure);
+      tryRecoverWhenDue();
       return;
     }
     long rollbackSeq = seq;
@@ -407,75 +549,69 @@ public final class Journal {
       if (rotationDue()) {
         seal();
         openSegment(segment + 1);
+        publishWritten();
         rollbackSeq = seq;
         rollbackHash = lastHash;
         rollbackLines = segmentLines;
         rollbackBytes = segmentBytes;
       }
-      if (!batch.isEmpty()) {
-        boolean wasClean = syncedSeq == seq;
-        writeBatch(batch);
-        if (wasClean) {
-          nextSyncNanos = System.nanoTime() + settings.commitInterval().toNanos();
-        }
+      buffer.clear();
+      for (Ticket ticket : batch) {
+        appendRecord(ticket.payload);
+        ticket.seq = seq;
       }
-      // written and acknowledged below: a later failure must not roll these records back
-      rollbackSeq = seq;
-      rollbackHash = lastHash;
-      rollbackLines = segmentLines;
-      rollbackBytes = segmentBytes;
-      boolean syncNow = syncedSeq != seq && (System.nanoTime() >= nextSyncNanos || anySync(batch));
-      complete(batch, false);
-      if (syncNow) {
-        channel.force(false);
-        syncedSeq = seq;
-        syncedSegment = segment;
-        syncedHash = lastHash;
-        writeHead();
-        complete(batch, true);
-      }
-      if (clock.millis() >= nextRetentionMillis) {
-        nextRetentionMillis = clock.millis() + 60_000;
-        applyRetention();
-      }
+      flushBuffer();
     } catch (IOException e) {
-      // nothing of this batch was acknowledged unless it was written before the failing fsync
       seq = rollbackSeq;
       lastHash = rollbackHash;
       segmentLines = rollbackLines;
       segmentBytes = rollbackBytes;
       fail(e.toString(), batch);
+      return;
+    }
+    publishWritten();
+    boolean anySync = false;
+    for (Ticket ticket : batch) {
+      if (ticket.sync) {
+        ticket.state = Ticket.WRITTEN;
+        awaitingSync.add(ticket);
+        anySync = true;
+      } else {
+        ticket.finish(Ticket.DONE);
+      }
+    }
+    if (anySync) {
+      syncWanted = true;
+      LockSupport.unpark(syncer);
+    }
+    for (Listener listener : listeners) {
+      listener.written(seq);
+    }
+  }
+
+  private void publishWritten() {
+    written = new Position(seq, segment, lastHash, channel);
+  }
+
+  private void housekeeping() {
+    if (failure == null && clock.millis() >= nextRetentionMillis) {
+      nextRetentionMillis = clock.millis() + 60_000;
+      applyRetention();
+    }
+    if (failure == null && rotationDue()) {
+      try {
+        seal();
+        openSegment(segment + 1);
+        publishWritten();
+      } catch (IOException e) {
+        fail(e.toString(), new ArrayDeque<>());
+      }
     }
   }
 
   private boolean rotationDue() {
     return segmentLines > 0 && (segmentBytes >= settings.segmentMaxBytes()
         || clock.millis() - segmentOpenedMillis >= settings.segmentMaxAge().toMillis());
-  }
-
-  private static boolean anySync(List<Entry> batch) {
-    for (Entry entry : batch) {
-      if (entry.sync) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private void writeBatch(List<Entry> batch) throws IOException {
-    buffer.clear();
-    for (Entry entry : batch) {
-      appendRecord(entry.payload);
-      entry.seq = seq;
-    }
-    flushBuffer();
-    writtenSeq = seq;
-    writtenSegment = segment;
-    if (!batch.isEmpty()) {
-      for (Listener listener : listeners) {
-        listener.written(seq);
-      }
-    }
   }
 
   /** Adds one record to the buffer (flushing it when full) and advances the chain. */
@@ -531,11 +667,7 @@ public final class Journal {
     appendRecord(payload);
     flushBuffer();
     channel.force(true);
-    syncedSeq = seq;
-    syncedSegment = segment;
-    syncedHash = lastHash;
-    writtenSeq = seq;
-    writtenSegment = segment;
+    publishWritten();
     segmentSealed = true;
     closeChannel();
   }
@@ -554,64 +686,54 @@ public final class Journal {
     segmentSealed = false;
   }
 
-  private void writeHead() throws IOException {
-    JournalHead.signed(key, firstSegment, syncedSegment, syncedSeq, syncedHash).write(settings.directory());
-  }
-
-  /** Completes the batch's sync (or batch-durability) entries, with one hop per context. */
-  private void complete(List<Entry> batch, boolean sync) {
-    Map<Context, List<Entry>> byContext = null;
-    for (Entry entry : batch) {
-      if (entry.sync != sync) {
-        continue;
+  /** Rewrites the signed head; never replaces a newer head with an older one. */
+  private void writeHead(Position at) throws IOException {
+    synchronized (headLock) {
+      if (at.seq() < headSeq) {
+        return;
       }
-      if (entry.context == null) {
-        entry.promise.tryComplete(entry.seq);
-        continue;
-      }
-      if (byContext == null) {
-        byContext = new HashMap<>(4);
-      }
-      byContext.computeIfAbsent(entry.context, c -> new ArrayList<>()).add(entry);
-    }
-    if (byContext != null) {
-      byContext.forEach((context, entries) -> context.runOnContext(v -> {
-        for (Entry entry : entries) {
-          entry.promise.tryComplete(entry.seq);
-        }
-      }));
+      JournalHead.signed(key, firstSegment, at.segment(), at.seq(), at.hash()).write(settings.directory());
+      headSeq = at.seq();
     }
   }
 
-  private void failAll(List<Entry> batch, String reason) {
-    for (Entry entry : batch) {
-      JournalUnavailableException error = new JournalUnavailableException(reason);
-      if (entry.context == null) {
-        entry.promise.tryFail(error);
-      } else {
-        entry.context.runOnContext(v -> entry.promise.tryFail(error));
-      }
+  private void drop(Iterable<Ticket> tickets, String reason) {
+    for (Ticket ticket : tickets) {
+      ticket.failure = reason;
+      ticket.finish(Ticket.DROPPED);
     }
   }
 
-  private void fail(String reason, List<Entry> batch) {
+  private void fail(String reason, ArrayDeque<Ticket> batch) {
     boolean first = failure == null;
     failure = "the audit journal cannot be written: " + reason;
-    failAll(batch, failure);
-    List<Entry> waiting = new ArrayList<>();
-    queue.drainTo(waiting);
-    refusedWhileFailed += waiting.size();
-    failAll(waiting, failure);
+    syncFailure = null;
     if (first) {
+      // readiness turns down before the first caller hears of the failure
       failedSince = clock.instant().toString();
-      refusedWhileFailed = batch.size() + waiting.size();
+      refusedWhileFailed = 0;
       LOG.error("Audit journal failed; requests that need audit are refused until it recovers: {}", reason);
       for (Listener listener : listeners) {
         listener.availability(false, failure);
       }
     }
+    drop(batch, failure);
+    ArrayDeque<Ticket> waiting;
+    synchronized (queueLock) {
+      waiting = pending;
+      pending = new ArrayDeque<>();
+    }
+    refusedWhileFailed += batch.size() + waiting.size();
+    drop(waiting, failure);
+    LockSupport.unpark(syncer); // it drops the sync tickets still waiting
     closeChannel();
     nextRecoveryNanos = System.nanoTime() + settings.recoveryInterval().toNanos();
+  }
+
+  private void tryRecoverWhenDue() {
+    if (System.nanoTime() >= nextRecoveryNanos) {
+      tryRecover();
+    }
   }
 
   /**
@@ -635,12 +757,9 @@ public final class Journal {
           refusedWhileFailed, unsealed, failure));
       flushBuffer();
       channel.force(false);
-      syncedSeq = seq;
-      syncedSegment = segment;
-      syncedHash = lastHash;
-      writtenSeq = seq;
-      writtenSegment = segment;
-      writeHead();
+      publishWritten();
+      synced = written;
+      writeHead(synced);
       LOG.warn("Audit journal recovered in segment {} after refusing {} event(s)", segment, refusedWhileFailed);
       failure = null;
       for (Listener listener : listeners) {
@@ -669,7 +788,7 @@ public final class Journal {
         }
         Files.delete(s.path());
         firstSegment = s.number() + 1;
-        writeHead();
+        writeHead(synced);
         LOG.info("Audit segment {} deleted (older than the retention of {})", s.name(), settings.retention());
       }
     } catch (IOException e) {
@@ -686,6 +805,75 @@ public final class Journal {
       }
       channel = null;
     }
+  }
+
+  // ---- syncer thread
+
+  /**
+   * Syncs what the writer has written: every {@code commitInterval}, or at once when a sync ticket
+   * waits; then marks the sync tickets done and rewrites the head. A channel the writer closed in
+   * the meantime was closed by sealing its segment, which syncs it first.
+   */
+  private void runSyncer() {
+    long intervalNanos = settings.commitInterval().toNanos();
+    long lastSync = System.nanoTime();
+    while (syncing || !awaitingSync.isEmpty()) {
+      if (failure != null) {
+        drop(drainAwaitingSync(), failure);
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        continue;
+      }
+      Position target = written;
+      boolean behind = synced == null || target.seq() > synced.seq();
+      long now = System.nanoTime();
+      if (!behind || !syncWanted && now - lastSync < intervalNanos && syncing) {
+        LockSupport.parkNanos(behind ? intervalNanos - (now - lastSync) : TimeUnit.MILLISECONDS.toNanos(100));
+        continue;
+      }
+      syncWanted = false;
+      List<Ticket> waiting = drainAwaitingSync();
+      try {
+        if (target.channel() != null) {
+          target.channel().force(false);
+        }
+      } catch (java.nio.channels.ClosedChannelException e) {
+        if (failure != null) {
+          drop(waiting, failure);
+          continue;
+        }
+        // sealed and closed by the writer: the seal synced it
+      } catch (IOException e) {
+        syncFailure = e.toString();
+        drop(waiting, "the audit journal cannot be synced: " + e);
+        LockSupport.unpark(writer);
+        continue;
+      }
+      lastSync = System.nanoTime();
+      synced = target;
+      try {
+        writeHead(target);
+      } catch (IOException e) {
+        syncFailure = "the journal head cannot be written: " + e;
+        LockSupport.unpark(writer);
+      }
+      for (Ticket ticket : waiting) {
+        if (ticket.seq <= target.seq()) {
+          ticket.finish(Ticket.DONE);
+        } else {
+          awaitingSync.add(ticket); // written after the snapshot: the next round
+          syncWanted = true;
+        }
+      }
+    }
+  }
+
+  private List<Ticket> drainAwaitingSync() {
+    List<Ticket> out = new ArrayList<>();
+    Ticket ticket;
+    while ((ticket = awaitingSync.poll()) != null) {
+      out.add(ticket);
+    }
+    return out;
   }
 
   /** Raised when an event cannot be journaled: the request that needed it is refused. */

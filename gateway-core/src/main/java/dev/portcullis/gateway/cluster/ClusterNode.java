@@ -21,6 +21,10 @@ public final class ClusterNode {
   public static final String LOGIN_FAILURES = "portcullis-login-failures";
   public static final String OIDC_STATES = "portcullis-oidc-states";
   public static final String IAM_CHANGES = "portcullis-iam-changes";
+  /** Audit records of every instance, published only while someone tails them (see ClusterStream). */
+  public static final String AUDIT_STREAM = "portcullis-audit-stream";
+  /** Who tails the audit stream: entries with a TTL, refreshed by each live subscriber. */
+  public static final String AUDIT_TAILS = "portcullis-audit-tails";
 
   private ClusterNode() {
   }

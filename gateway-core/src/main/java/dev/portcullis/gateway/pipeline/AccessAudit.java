@@ -1,6 +1,7 @@
 package dev.portcullis.gateway.pipeline;
 
 import dev.portcullis.gateway.audit.AuditLog;
+import dev.portcullis.gateway.audit.Journal;
 import dev.portcullis.gateway.config.AuditConfig;
 import dev.portcullis.plugin.Identity;
 import dev.portcullis.plugin.audit.PluginEvent;
@@ -40,40 +41,62 @@ public final class AccessAudit {
   }
 
   /** Null when events can be written, else why not. */
-  String unavailable() {
+  String journalFailure() {
     return log.unavailable();
   }
 
-  /** Journals the allow decision; the future fails when it could not be written. */
-  Future<Void> allowed(Exchange exchange) {
+  /**
+   * Submits the allow decision (and the request's notes). The future holds the ticket of the last
+   * event submitted: the journal writes in order, so when it is done all of them are.
+   */
+  Future<Journal.Ticket> allowed(Exchange exchange) {
     exchange.decided("allow", null);
     exchange.audited();
     boolean sync = exchange.route().config().auditDurability() == AuditConfig.Durability.SYNC;
-    return write(exchange, sync);
+    return submit(exchange, sync);
   }
 
   /** Journals a refusal after its response; a failure is only logged (the request was refused anyway). */
   void refused(Exchange exchange) {
-    write(exchange, false).onFailure(e -> LOG.warn("Audit event for refused request {} not written: {}",
-        exchange.requestId(), e.getMessage()));
+    submit(exchange, false).compose(Journal.Ticket::whenDone).onFailure(e -> LOG.warn(
+        "Audit event for refused request {} not written: {}", exchange.requestId(), e.getMessage()));
   }
 
-  private Future<Void> write(Exchange exchange, boolean sync) {
+  private Future<Journal.Ticket> submit(Exchange exchange, boolean sync) {
     Identity who = exchange.identity();
-    String subject = who == null ? null : who.subject();
     String route = exchange.route() == null ? null : exchange.route().id();
-    List<Future<Long>> writes = new ArrayList<>(1 + exchange.auditNotes().size());
-    writes.add(log.access(access(exchange, who, route, exchange.decision(), null, exchange.decisionKey(),
-        exchange.decidedBy()), sync));
+    Future<Journal.Ticket> last = log.access(access(exchange, who, route, exchange.decision(), null,
+        exchange.decisionKey(), exchange.decidedBy()), sync);
+    if (exchange.auditNotes().isEmpty()) {
+      return last;
+    }
+    String subject = who == null ? null : who.subject();
+    List<Future<Journal.Ticket>> all = new ArrayList<>();
+    all.add(last);
     for (Note note : exchange.auditNotes()) {
       if (note instanceof Shadow shadow) {
-        writes.add(log.access(access(exchange, who, route, "shadow", shadow.wouldBe(), shadow.key(),
+        all.add(log.access(access(exchange, who, route, "shadow", shadow.wouldBe(), shadow.key(),
             shadow.policyId()), sync));
       } else if (note instanceof Plugin plugin) {
-        writes.add(log.plugin(plugin.policyId(), plugin.event(), exchange.requestId(), route, subject));
+        all.add(log.plugin(plugin.policyId(), plugin.event(), exchange.requestId(), route, subject));
       }
     }
-    return writes.size() == 1 ? writes.get(0).mapEmpty() : Future.all(writes).mapEmpty();
+    // wait for every ticket: pseudonym lookups may complete out of order
+    return Future.all(all).map(v -> {
+      Journal.Ticket failed = null;
+      for (Future<Journal.Ticket> f : all) {
+        if (f.result().failure() != null) {
+          failed = f.result();
+        }
+      }
+      return failed != null ? failed : all.get(all.size() - 1).result();
+    });
+  }
+
+  /** The problem answered when the journal cannot take an allowed request's event. */
+  public static Problem unavailable() {
+    return Problem.unavailable("AUDIT_UNAVAILABLE", "the gateway cannot record this access in its audit journal "
+        + "right now, so it was refused");
   }
 
   private static AuditLog.Access access(Exchange exchange, Identity who, String route, String decision,

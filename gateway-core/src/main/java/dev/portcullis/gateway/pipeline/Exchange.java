@@ -46,6 +46,7 @@ public final class Exchange {
   private long decisionNanos;
   private boolean audited;
   private List<AccessAudit.Note> auditNotes;
+  private dev.portcullis.gateway.audit.Journal.Ticket journalTicket;
 
   Exchange(HttpServerRequest request, Stage[] stages, RequestObserver observer, String hsts, AccessAudit audit) {
     this.request = request;
@@ -274,6 +275,33 @@ public final class Exchange {
   /** Marks the access event as written (or as impossible to write), so the end of the request adds none. */
   void audited() {
     audited = true;
+  }
+
+  void journalTicket(dev.portcullis.gateway.audit.Journal.Ticket ticket) {
+    this.journalTicket = ticket;
+  }
+
+  /**
+   * Runs {@code respond} once the request's audit event is in the journal — at once in the usual
+   * case, where the writer finished while the upstream worked. When the event could not be journaled,
+   * the response is refused with 503 instead and {@code abandon} runs (the upstream's answer is dropped).
+   */
+  public void beforeResponse(Runnable respond, Runnable abandon) {
+    dev.portcullis.gateway.audit.Journal.Ticket ticket = journalTicket;
+    if (ticket == null || ticket.done()) {
+      respond.run();
+      return;
+    }
+    ticket.whenDone().onComplete(ar -> {
+      if (response().closed()) {
+        abandon.run();
+      } else if (ar.succeeded()) {
+        respond.run();
+      } else {
+        abandon.run();
+        reject(AccessAudit.unavailable());
+      }
+    });
   }
 
   /** A shadow outcome or plugin event to journal with this request's decision. */

@@ -183,6 +183,12 @@ public final class Forwarder {
   }
 
   static void respond(Exchange exchange, HttpClientResponse upstreamResponse) {
+    upstreamResponse.pause(); // until the audit event is journaled (normally it already is)
+    exchange.beforeResponse(() -> relayResponse(exchange, upstreamResponse),
+        () -> upstreamResponse.request().reset());
+  }
+
+  private static void relayResponse(Exchange exchange, HttpClientResponse upstreamResponse) {
     HttpServerResponse response = exchange.response();
     exchange.upstreamResponded(upstreamResponse.statusCode());
     response.setStatusCode(upstreamResponse.statusCode());
@@ -193,6 +199,7 @@ public final class Forwarder {
     }
     exchange.outcome("FORWARDED");
     relayBody(upstreamResponse, response);
+    upstreamResponse.resume();
   }
 
   /**

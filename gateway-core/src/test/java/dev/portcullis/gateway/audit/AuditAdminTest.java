@@ -194,12 +194,11 @@ class AuditAdminTest {
     assertThat(stream.headers().firstValue("Content-Type")).hasValue("text/event-stream");
     try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
       assertThat(lines.readLine()).isEqualTo(": portcullis audit stream");
-      String requestId = demoRequest("/app/live");
       CompletableFuture<String> seen = CompletableFuture.supplyAsync(() -> {
         try {
           String line;
           while ((line = lines.readLine()) != null) {
-            if (line.startsWith("data: ") && line.contains(requestId)) {
+            if (line.startsWith("data: ") && line.contains("/app/live")) {
               return line;
             }
           }
@@ -208,7 +207,12 @@ class AuditAdminTest {
           throw new java.io.UncheckedIOException(e);
         }
       });
-      String data = seen.get(15, TimeUnit.SECONDS);
+      // instances start publishing within about a second of a new tail: ask until one arrives
+      await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(300)).until(() -> {
+        demoRequest("/app/live");
+        return seen.isDone();
+      });
+      String data = seen.get(5, TimeUnit.SECONDS);
       assertThat(new JsonObject(data.substring(6)).getString("type")).isEqualTo("access");
     }
   }
