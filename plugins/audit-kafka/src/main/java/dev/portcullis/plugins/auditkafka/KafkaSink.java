@@ -51,7 +51,7 @@ final class KafkaSink implements AuditSink {
     this.name = name;
     this.settings = settings;
     LOG.info("Audit sink '" + name + "' ships to Kafka topic '" + settings.topic() + "' via " + settings.bootstrap()
-        + (settings.tls() == null ? " (plaintext)" : " (TLS)") + ", delivery timeout " + settings.deliveryTimeout());
+        + (settings.tls() == null ? " (plaintext)" : " (TLS)") + ", delivery timeout " + settings.deliveryTimeout().toMillis() + "ms");
   }
 
   @Override
@@ -114,7 +114,11 @@ final class KafkaSink implements AuditSink {
     ClassLoader previous = thread.getContextClassLoader();
     thread.setContextClassLoader(KafkaSink.class.getClassLoader());
     try {
-      return KafkaProducer.create(vertx, config, String.class, String.class);
+      KafkaProducer<String, String> created = KafkaProducer.create(vertx, config, String.class, String.class);
+      // Failed sends are reported through deliver()'s future; without a handler Vert.x would also log
+      // each one as an unhandled exception.
+      created.exceptionHandler(e -> LOG.debug("Audit sink '" + name + "': send failed: " + describe(e)));
+      return created;
     } finally {
       thread.setContextClassLoader(previous);
     }
