@@ -56,26 +56,34 @@ final class KafkaSink implements AuditSink {
 
   @Override
   public Future<Void> deliver(List<AuditRecord> batch) {
-    return producer().compose(p -> {
-      List<Future<?>> sends = new ArrayList<>(batch.size());
-      for (AuditRecord record : batch) {
-        sends.add(p.send(KafkaProducerRecord.create(settings.topic(), record.eventId(), record.json())));
+    // Look the topic up first: a send blocks (up to max.block.ms) while the topic's metadata is
+    // unknown — a cluster never reached, or one that has been down long enough for the metadata to
+    // expire — and the client sends one record after the other, so each record would wait in turn.
+    return producer().compose(p -> p.partitionsFor(settings.topic())
+        .recover(e -> Future.failedFuture(new IllegalStateException("Kafka did not answer for topic '"
+            + settings.topic() + "' via " + settings.bootstrap() + ": " + describe(e), e)))
+        .compose(partitions -> send(p, batch)));
+  }
+
+  private Future<Void> send(KafkaProducer<String, String> p, List<AuditRecord> batch) {
+    List<Future<?>> sends = new ArrayList<>(batch.size());
+    for (AuditRecord record : batch) {
+      sends.add(p.send(KafkaProducerRecord.create(settings.topic(), record.eventId(), record.json())));
+    }
+    return Future.join(sends).transform(done -> {
+      if (done.succeeded()) {
+        return Future.<Void>succeededFuture();
       }
-      return Future.join(sends).transform(done -> {
-        if (done.succeeded()) {
-          return Future.<Void>succeededFuture();
+      int failed = 0;
+      Throwable first = null;
+      for (Future<?> send : sends) {
+        if (send.failed()) {
+          failed++;
+          first = first == null ? send.cause() : first;
         }
-        int failed = 0;
-        Throwable first = null;
-        for (Future<?> send : sends) {
-          if (send.failed()) {
-            failed++;
-            first = first == null ? send.cause() : first;
-          }
-        }
-        return Future.failedFuture(new IllegalStateException("Kafka did not acknowledge " + failed + " of "
-            + batch.size() + " records for topic '" + settings.topic() + "': " + describe(first), first));
-      });
+      }
+      return Future.failedFuture(new IllegalStateException("Kafka did not acknowledge " + failed + " of "
+          + batch.size() + " records for topic '" + settings.topic() + "': " + describe(first), first));
     });
   }
 

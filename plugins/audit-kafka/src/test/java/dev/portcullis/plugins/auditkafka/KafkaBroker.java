@@ -35,17 +35,27 @@ final class KafkaBroker implements AutoCloseable {
   private final Path dir;
   private final Path log;
   private final int port;
+  private final int tlsPort;
   private Process process;
 
-  private KafkaBroker(Path lib, Path dir, int port) {
+  private KafkaBroker(Path lib, Path dir, int port, int tlsPort) {
     this.lib = lib;
     this.dir = dir;
     this.log = dir.resolve("broker.log");
     this.port = port;
+    this.tlsPort = tlsPort;
   }
 
   /** Formats a new broker's storage and starts it; returns once it logged that it started. */
   static KafkaBroker start() throws IOException, InterruptedException {
+    return start(null);
+  }
+
+  /**
+   * Like {@link #start()}, with a second listener that requires mutual TLS, from {@code pki}'s
+   * {@code broker.pem} (key and certificate) and {@code ca.pem} (see {@link TestPki}).
+   */
+  static KafkaBroker start(Path pki) throws IOException, InterruptedException {
     String libProperty = System.getProperty("kafka.broker.lib");
     if (libProperty == null || !Files.isDirectory(Path.of(libProperty))) {
       throw new IllegalStateException("system property kafka.broker.lib must name the broker's jars (built by "
@@ -54,9 +64,9 @@ final class KafkaBroker implements AutoCloseable {
     Path dir = Files.createTempDirectory("portcullis-kafka-");
     KafkaBroker broker;
     try {
-      int[] ports = freePorts(2);
-      broker = new KafkaBroker(Path.of(libProperty), dir, ports[0]);
-      broker.configure(ports[1]);
+      int[] ports = freePorts(3);
+      broker = new KafkaBroker(Path.of(libProperty), dir, ports[0], pki == null ? -1 : ports[2]);
+      broker.configure(ports[1], pki);
       broker.format();
     } catch (IOException | InterruptedException | RuntimeException e) {
       deleteTree(dir);
@@ -74,6 +84,14 @@ final class KafkaBroker implements AutoCloseable {
   /** {@code 127.0.0.1:<port>} of the PLAINTEXT listener. */
   String bootstrap() {
     return "127.0.0.1:" + port;
+  }
+
+  /** {@code 127.0.0.1:<port>} of the mutual-TLS listener. */
+  String tlsBootstrap() {
+    if (tlsPort < 0) {
+      throw new IllegalStateException("this broker was started without TLS");
+    }
+    return "127.0.0.1:" + tlsPort;
   }
 
   /** Starts the (stopped) broker on the same ports and data; returns once it logged that it started. */
@@ -128,14 +146,24 @@ final class KafkaBroker implements AutoCloseable {
     }
   }
 
-  private void configure(int controllerPort) throws IOException {
-    String properties = String.join("\n",
+  private void configure(int controllerPort, Path pki) throws IOException {
+    String tls = pki == null ? "" : String.join("\n",
+        "listener.name.ssl.ssl.keystore.type=PEM",
+        "listener.name.ssl.ssl.keystore.location=" + pki.resolve("broker.pem"),
+        "listener.name.ssl.ssl.truststore.type=PEM",
+        "listener.name.ssl.ssl.truststore.location=" + pki.resolve("ca.pem"),
+        "listener.name.ssl.ssl.client.auth=required",
+        "");
+    String listeners = "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort
+        + (pki == null ? "" : ",SSL://127.0.0.1:" + tlsPort);
+    String advertised = "PLAINTEXT://127.0.0.1:" + port + (pki == null ? "" : ",SSL://127.0.0.1:" + tlsPort);
+    String properties = tls + String.join("\n",
         "process.roles=broker,controller",
         "node.id=1",
         "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-        "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-        "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "listeners=" + listeners,
+        "advertised.listeners=" + advertised,
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL",
         "controller.listener.names=CONTROLLER",
         "inter.broker.listener.name=PLAINTEXT",
         "log.dirs=" + dir.resolve("data"),

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -104,6 +106,26 @@ class KafkaSinkTest {
       Map<String, String> json = Stream.concat(before.stream(), during.stream())
           .collect(Collectors.toMap(AuditRecord::eventId, AuditRecord::json));
       seen.forEach((id, values) -> assertThat(values).allMatch(json.get(id)::equals));
+    } finally {
+      sink.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aBatchForAClusterNeverReachedFailsWithinTheTimeoutNotOncePerRecord() throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = socket.getLocalPort();
+    }
+    KafkaSinkConfig config = new KafkaSinkConfig("127.0.0.1:" + port, "audit-nowhere", null, null, "2s");
+    AuditSink sink = new KafkaSinkFactory().create(config, TestSupport.setup(vertx, configDir));
+    try {
+      long started = System.nanoTime();
+      CompletableFuture<Void> failed = deliver(sink, TestSupport.records(1, 100));
+      assertThatThrownBy(() -> failed.get(60, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .hasMessageContaining("topic 'audit-nowhere'");
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(6));
     } finally {
       sink.close().await(10, TimeUnit.SECONDS);
     }
