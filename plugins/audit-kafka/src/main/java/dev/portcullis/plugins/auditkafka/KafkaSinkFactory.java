@@ -29,8 +29,9 @@ public final class KafkaSinkFactory implements AuditSinkFactory<KafkaSinkConfig>
   /** Kafka's own rule for topic names (org.apache.kafka.common.internals.Topic). */
   private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+  /** A host name (labels of letters, digits, '-', and '_' as container names use) or an IPv4 address. */
   private static final Pattern HOST = Pattern.compile(
-      "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+      "[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*");
   private static final Pattern IPV6 = Pattern.compile("\\[[0-9A-Fa-f:.]+]");
   private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._-]{1,255}");
 

@@ -117,6 +117,7 @@ class KafkaSinkFactoryTest {
   void acceptsGoodOptions() {
     String ca = dir.resolve("ca.pem").toString();
     assertThat(problems(config("kafka1:9092", "audit"))).isEmpty();
+    assertThat(problems(config("kafka_1:9092,localhost:9092", "audit"))).isEmpty();
     assertThat(problems(new KafkaSinkConfig(" kafka1.example.org:9093 , 10.0.0.7:9093,[2001:db8::7]:9093",
         "portcullis.audit_v1-eu", "gw-1", new KafkaSinkConfig.Tls(ca, dir.resolve("client.pem").toString(),
         dir.resolve("client.key").toString()), "2m"))).isEmpty();

@@ -89,7 +89,7 @@ class KafkaSinkTest {
           .isInstanceOf(ExecutionException.class)
           .hasMessageContaining("Kafka did not acknowledge 50 of 50 records for topic 'audit-outage'");
       Duration took = Duration.ofNanos(System.nanoTime() - started);
-      assertThat(took).isBetween(Duration.ofMillis(2500), Duration.ofSeconds(6));
+      assertThat(took).isBetween(Duration.ofMillis(2500), Duration.ofSeconds(8));
 
       broker.restart();
       // What the shipper does: retry the whole batch until it is accepted.
@@ -125,7 +125,7 @@ class KafkaSinkTest {
       assertThatThrownBy(() -> failed.get(60, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
           .hasMessageContaining("topic 'audit-nowhere'");
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(6));
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(7));
     } finally {
       sink.close().await(10, TimeUnit.SECONDS);
     }
