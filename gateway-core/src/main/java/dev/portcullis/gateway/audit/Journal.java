@@ -41,10 +41,11 @@ import java.util.function.LongPredicate;
  * {@code sync} ticket waits — and then marks sync tickets done and rewrites the signed head. An fsync
  * therefore never holds up writing: on this kind of storage it can take milliseconds.
  *
- * <p>Submitting costs no system call: the writer is woken only when it has gone idle, and a caller
- * that needs to wait for its ticket ({@link Ticket#whenDone()}) is told on its own context, one hop
- * per context per round. A caller that can check later ({@link Ticket#done()}) — the pipeline checks
- * when the upstream's response arrives — usually finds its ticket done and never waits at all.
+ * <p>Submitting costs no system call: while events keep coming the writer takes them in rounds of a
+ * millisecond, and it is woken only when it has gone idle or when a caller starts waiting for its
+ * ticket ({@link Ticket#whenDone()}; told on its own context). A caller that can check later
+ * ({@link Ticket#done()}) — the pipeline checks when the upstream's response arrives — usually finds
+ * its ticket done and never waits at all.
  *
  * <p>Any I/O failure puts the journal into the failed state: tickets not yet written are dropped
  * (their callers refuse the request), listeners hear it (readiness turns down), and the writer tries
@@ -55,8 +56,14 @@ public final class Journal {
 
   private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final long SPIN_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
-  private static final int SPINS_BEFORE_SLEEP = 40;
+  /**
+   * While events keep coming, the writer looks for more every millisecond: rounds of a few dozen
+   * events cost far less than a system call and a wake-up per event. After {@link #ROUNDS_BEFORE_SLEEP} empty rounds it sleeps until
+   * the next submission.
+   */
+  private static final long ROUND_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  private static final int ROUNDS_BEFORE_SLEEP = 20;
+  private static final long HEAD_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   /** Journal settings. */
   public record Settings(Path directory, Duration commitInterval, long segmentMaxBytes, Duration segmentMaxAge,
@@ -329,6 +336,10 @@ public final class Journal {
     return submit(payload, sync).whenDone();
   }
 
+  /**
+   * A caller waits for a ticket: make sure the writer is not asleep. A writer in its round gets to the
+   * ticket within a millisecond; waking it for every waiter would cost a system call each.
+   */
   private void wake() {
     if (writerSleeping) {
       LockSupport.unpark(writer);
@@ -490,8 +501,8 @@ public final class Journal {
           fail(syncFailure, batch);
         }
         housekeeping();
-        if (idle < SPINS_BEFORE_SLEEP) {
-          LockSupport.parkNanos(SPIN_PARK_NANOS);
+        if (idle < ROUNDS_BEFORE_SLEEP) {
+          LockSupport.parkNanos(ROUND_NANOS);
         } else {
           writerSleeping = true;
           if (pendingIsEmpty() && running) {
@@ -505,6 +516,7 @@ public final class Journal {
       idle = 0;
       step(batch);
       housekeeping();
+      LockSupport.parkNanos(ROUND_NANOS); // let the next round gather (a waiting caller unparks at once)
     }
     try {
       if (failure == null && channel != null) {
@@ -817,6 +829,7 @@ public final class Journal {
   private void runSyncer() {
     long intervalNanos = settings.commitInterval().toNanos();
     long lastSync = System.nanoTime();
+    long lastHead = lastSync;
     while (syncing || !awaitingSync.isEmpty()) {
       if (failure != null) {
         drop(drainAwaitingSync(), failure);
@@ -851,7 +864,11 @@ public final class Journal {
       lastSync = System.nanoTime();
       synced = target;
       try {
-        writeHead(target);
+        // Ed25519 signing costs about as much as a thousand appends: the head moves once a second
+        if (lastSync - lastHead >= HEAD_INTERVAL_NANOS || !syncing) {
+          writeHead(target);
+          lastHead = lastSync;
+        }
       } catch (IOException e) {
         syncFailure = "the journal head cannot be written: " + e;
         LockSupport.unpark(writer);

@@ -10,7 +10,7 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * The journal's signed head ({@code journal.head}): the oldest segment kept, and the last record
- * known to be on disk (segment, sequence number and hash). Rewritten after every fsync, so cutting
+ * known to be on disk (segment, sequence number and hash). Rewritten at most once a second after an fsync (and when a segment is sealed or the journal closes), so cutting
  * records off the end of the journal — which a hash chain alone cannot reveal — shows up as a head
  * that points past the end.
  *

@@ -217,7 +217,7 @@ final class AuditConfigParser {
     }
     int before = entry.problemCount();
     try {
-      validate(factory, config, errors);
+      validate(factory, config, paths.apply(""), errors);
     } catch (RuntimeException e) {
       errors.add("", "sink '" + id + "' failed while checking its options: " + e);
     }
@@ -226,8 +226,9 @@ final class AuditConfigParser {
   }
 
   @SuppressWarnings("unchecked")
-  private static <C extends Record> void validate(AuditSinkFactory<C> factory, Record config, ConfigErrors errors) {
-    factory.validate((C) config, errors);
+  private static <C extends Record> void validate(AuditSinkFactory<C> factory, Record config, Path configDirectory,
+      ConfigErrors errors) {
+    factory.validate((C) config, configDirectory, errors);
   }
 
   private static String hostName() {

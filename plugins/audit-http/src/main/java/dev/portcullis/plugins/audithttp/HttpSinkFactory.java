@@ -58,7 +58,7 @@ public final class HttpSinkFactory implements AuditSinkFactory<HttpSinkConfig> {
   }
 
   @Override
-  public void validate(HttpSinkConfig config, ConfigErrors errors) {
+  public void validate(HttpSinkConfig config, Path configDirectory, ConfigErrors errors) {
     URI uri = url(config.url(), errors);
     if (config.headers() != null) {
       config.headers().forEach((name, value) -> header(name, value, errors));
@@ -87,10 +87,8 @@ public final class HttpSinkFactory implements AuditSinkFactory<HttpSinkConfig> {
         } else if (Boolean.FALSE.equals(tls.verify())) {
           errors.add("tls.caFile", "has no effect with verify: false; remove one of them");
         } else {
-          // a relative path is resolved against the configuration's directory, which validate() does not
-          // know: create() checks it (see README)
-          Path path = Path.of(tls.caFile());
-          if (path.isAbsolute() && !Files.isReadable(path)) {
+          Path path = configDirectory.resolve(tls.caFile());
+          if (!Files.isReadable(path)) {
             errors.add("tls.caFile", "no readable file at " + path);
           }
         }

@@ -59,7 +59,7 @@ public final class KafkaSinkFactory implements AuditSinkFactory<KafkaSinkConfig>
   }
 
   @Override
-  public void validate(KafkaSinkConfig config, ConfigErrors errors) {
+  public void validate(KafkaSinkConfig config, Path configDirectory, ConfigErrors errors) {
     bootstrapServers(config.bootstrap(), errors);
     String topic = config.topic();
     if (topic == null || topic.isBlank()) {
@@ -72,12 +72,7 @@ public final class KafkaSinkFactory implements AuditSinkFactory<KafkaSinkConfig>
       errors.add("clientId", "'" + config.clientId() + "' must be 1 to 255 of the characters a-z A-Z 0-9 . _ -");
     }
     deliveryTimeout(config.deliveryTimeout(), errors);
-    // Relative paths are resolved against the configuration file's directory, which validate() is
-    // not told: they are checked when the sink is created (and stop start-up there).
-    checkTls(config.tls(), raw -> {
-      Path path = Path.of(raw);
-      return path.isAbsolute() ? path : null;
-    }, errors);
+    checkTls(config.tls(), configDirectory::resolve, errors);
   }
 
   @Override

@@ -81,7 +81,7 @@ class KafkaSinkPluginIT {
       Record config = bind(factory.configType(),
           Map.of("bootstrap", broker.bootstrap(), "topic", "audit-isolated", "deliveryTimeout", "20s"));
       List<String> problems = new ArrayList<>();
-      factory.validate(config, (field, message) -> problems.add(field + ": " + message));
+      factory.validate(config, configDir, (field, message) -> problems.add(field + ": " + message));
       assertThat(problems).isEmpty();
 
       AuditSink sink = factory.create(config, TestSupport.setup(vertx, configDir));

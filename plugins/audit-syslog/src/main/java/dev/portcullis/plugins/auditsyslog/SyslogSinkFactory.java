@@ -54,7 +54,7 @@ public final class SyslogSinkFactory implements AuditSinkFactory<SyslogSinkConfi
   }
 
   @Override
-  public void validate(SyslogSinkConfig config, ConfigErrors errors) {
+  public void validate(SyslogSinkConfig config, Path configDirectory, ConfigErrors errors) {
     String host = config.host() == null ? null : config.host().trim();
     if (host == null || host.isEmpty()) {
       errors.add("host", "is required: the syslog collector's host name or address");
@@ -77,9 +77,9 @@ public final class SyslogSinkFactory implements AuditSinkFactory<SyslogSinkConfi
           errors.add("tls", "caFile, verify, certFile and keyFile have no effect with enabled: false");
         }
       } else {
-        file("tls.caFile", tls.caFile(), errors);
-        file("tls.certFile", tls.certFile(), errors);
-        file("tls.keyFile", tls.keyFile(), errors);
+        file("tls.caFile", tls.caFile(), configDirectory, errors);
+        file("tls.certFile", tls.certFile(), configDirectory, errors);
+        file("tls.keyFile", tls.keyFile(), configDirectory, errors);
         if (tls.caFile() != null && Boolean.FALSE.equals(tls.verify())) {
           errors.add("tls.caFile", "has no effect with verify: false; remove one of them");
         }
@@ -109,8 +109,8 @@ public final class SyslogSinkFactory implements AuditSinkFactory<SyslogSinkConfi
     }
   }
 
-  /** An absolute path must be readable now; a relative one is checked by create() (see README). */
-  private static void file(String field, String path, ConfigErrors errors) {
+  /** The file must be readable (a relative path: against the configuration's directory). */
+  private static void file(String field, String path, Path configDirectory, ConfigErrors errors) {
     if (path == null) {
       return;
     }
@@ -118,8 +118,8 @@ public final class SyslogSinkFactory implements AuditSinkFactory<SyslogSinkConfi
       errors.add(field, "must not be empty");
       return;
     }
-    Path file = Path.of(path);
-    if (file.isAbsolute() && !Files.isReadable(file)) {
+    Path file = configDirectory.resolve(path);
+    if (!Files.isReadable(file)) {
       errors.add(field, "no readable file at " + file);
     }
   }

@@ -3,6 +3,7 @@ package dev.portcullis.plugin.audit;
 import dev.portcullis.plugin.ConfigErrors;
 import dev.portcullis.plugin.PolicyFactory;
 
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -28,8 +29,13 @@ public interface AuditSinkFactory<C extends Record> {
   /** One entry per option, for documentation. */
   List<PolicyFactory.Option> options();
 
-  /** Checks a bound configuration; report every problem. */
-  default void validate(C config, ConfigErrors errors) {
+  /**
+   * Checks a bound configuration; report every problem.
+   *
+   * @param configDirectory what relative paths in the options (a CA file, a client certificate) resolve
+   *                        against — the directory of the configuration file, as {@link SinkSetup#resolve} uses
+   */
+  default void validate(C config, Path configDirectory, ConfigErrors errors) {
   }
 
   /** Creates the sink. Called only with a configuration that validated. */

@@ -71,7 +71,7 @@ public final class SinkHarness<C extends Record> {
     C config = PolicyConfigBinder.bind(factory.configType(), options,
         (field, message) -> problems.add(field + ": " + message));
     if (config != null) {
-      factory.validate(config, (field, message) -> problems.add(field + ": " + message));
+      factory.validate(config, configDir, (field, message) -> problems.add(field + ": " + message));
     }
     return problems;
   }
