@@ -42,8 +42,8 @@ import java.util.function.LongPredicate;
  * therefore never holds up writing: on this kind of storage it can take milliseconds.
  *
  * <p>Submitting costs no system call: while events keep coming the writer takes them in rounds of a
- * millisecond, and it is woken only when it has gone idle or when a caller starts waiting for its
- * ticket ({@link Ticket#whenDone()}; told on its own context). A caller that can check later
+ * millisecond, and it is woken only when it has gone idle. A caller that waits for its ticket
+ * ({@link Ticket#whenDone()}) is told on its own context. A caller that can check later
  * ({@link Ticket#done()}) — the pipeline checks when the upstream's response arrives — usually finds
  * its ticket done and never waits at all.
  *
