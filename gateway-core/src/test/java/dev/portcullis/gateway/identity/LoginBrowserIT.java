@@ -58,6 +58,8 @@ class LoginBrowserIT {
         .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
     browser = new ChromeDriver(service, options);
     browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+    // a form post's next page may still be loading when click() returns: look for elements until it is
+    browser.manage().timeouts().implicitlyWait(Duration.ofSeconds(10));
   }
 
   @AfterAll
@@ -90,7 +92,8 @@ class LoginBrowserIT {
 
     browser.findElement(By.id("password")).sendKeys("portcullis-demo");
     browser.findElement(By.cssSelector("button[type=submit]")).click();
-    assertThat(browser.getCurrentUrl()).isEqualTo(gateway.url("/app/reports?year=2026"));
+    new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(10)).until(
+        org.openqa.selenium.support.ui.ExpectedConditions.urlToBe(gateway.url("/app/reports?year=2026")));
     assertThat(browser.getPageSource()).contains("\"path\":\"/app/reports\"");
     assertThat(browser.manage().getCookieNamed("__Host-portcullis").isHttpOnly()).isTrue();
 
