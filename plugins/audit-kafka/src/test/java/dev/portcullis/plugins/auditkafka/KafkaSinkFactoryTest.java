@@ -121,8 +121,10 @@ class KafkaSinkFactoryTest {
     assertThat(problems(new KafkaSinkConfig(" kafka1.example.org:9093 , 10.0.0.7:9093,[2001:db8::7]:9093",
         "portcullis.audit_v1-eu", "gw-1", new KafkaSinkConfig.Tls(ca, dir.resolve("client.pem").toString(),
         dir.resolve("client.key").toString()), "2m"))).isEmpty();
-    // relative paths are checked by create(), which knows the configuration directory
-    assertThat(problems(tls("certs/ca.pem", null, null))).isEmpty();
+    // relative paths resolve against the configuration directory, at load
+    assertThat(problems(tls("ca.pem", null, null))).isEmpty();
+    assertThat(problems(tls("certs/ca.pem", null, null)))
+        .containsExactly("tls.caFile: file " + dir.resolve("certs/ca.pem") + " does not exist");
   }
 
   @Test
@@ -169,7 +171,7 @@ class KafkaSinkFactoryTest {
 
   private List<String> problems(KafkaSinkConfig config) {
     List<String> problems = new ArrayList<>();
-    factory.validate(config, (field, message) -> problems.add(field + ": " + message));
+    factory.validate(config, dir, (field, message) -> problems.add(field + ": " + message));
     return problems;
   }
 
