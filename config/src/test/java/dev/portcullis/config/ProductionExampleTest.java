@@ -28,6 +28,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ProductionExampleTest {
 
+  static final String AUDIT_KEY = java.util.Base64.getEncoder().encodeToString(new byte[] {
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+      31, 32});
+  private String collectorUrl;
   static final String PG = System.getenv().getOrDefault("PORTCULLIS_TEST_PG_URL",
       "jdbc:postgresql://127.0.0.1:5432/portcullis_test");
   static final String PG_USER = System.getenv().getOrDefault("PORTCULLIS_TEST_PG_USER", "portcullis");
@@ -57,9 +61,17 @@ class ProductionExampleTest {
     int memberB = ForkedGateway.freePort();
     try (Backends backends = new Backends()) {
       String upstream = backends.echo();
-      Gateway a = start(env(dir.resolve("a"), certs, memberA, memberA, memberB, upstream));
+      // the central collector the example's http audit sink ships to
+      java.util.List<String> collected = new java.util.concurrent.CopyOnWriteArrayList<>();
+      io.vertx.core.http.HttpServer collector = TestGateway.await(backends.vertx().createHttpServer()
+          .requestHandler(req -> req.body().onSuccess(body -> {
+            collected.addAll(body.toString().lines().toList());
+            req.response().setStatusCode(204).end();
+          })).listen(0, "127.0.0.1"));
+      collectorUrl = "http://127.0.0.1:" + collector.actualPort() + "/ingest";
+      Gateway a = start(env(dir.resolve("a"), certs, memberA, memberA, memberB, upstream, "gw-a"));
       try {
-        Gateway b = start(env(dir.resolve("b"), certs, memberB, memberA, memberB, upstream));
+        Gateway b = start(env(dir.resolve("b"), certs, memberB, memberA, memberB, upstream, "gw-b"));
         try {
           Browserless onA = new Browserless("https://127.0.0.1:" + a.publicPort());
           assertThat(onA.login("demo", "portcullis-demo", "/crm").statusCode()).isEqualTo(303);
@@ -70,6 +82,11 @@ class ProductionExampleTest {
           assertThat(onA.get("/.portcullis/login").body()).contains("Company SSO");
           assertThat(new Browserless("https://127.0.0.1:" + a.publicPort()).get("/status").statusCode())
               .isEqualTo(200);
+          // both instances journal their decisions and ship them to the collector
+          org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() ->
+              collected.stream().anyMatch(l -> l.contains("\"instance\":\"gw-b\"") && l.contains("\"/crm/x\""))
+                  && collected.stream().anyMatch(l -> l.contains("\"instance\":\"gw-a\"")
+                      && l.contains("\"type\":\"auth.login\"")));
         } finally {
           TestGateway.await(b.shutdown());
         }
@@ -77,10 +94,27 @@ class ProductionExampleTest {
         TestGateway.await(a.shutdown());
       }
     }
+    // on disk the journal is encrypted, and it verifies with the key
+    Path journal = dir.resolve("b/audit");
+    String raw = java.nio.file.Files.list(journal).filter(p -> p.toString().endsWith(".jsonl.enc"))
+        .map(p -> {
+          try {
+            return java.nio.file.Files.readString(p);
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }).reduce("", String::concat);
+    assertThat(raw).isNotEmpty().doesNotContain("/crm");
+    assertThat(dev.portcullis.gateway.audit.JournalVerifier.create(dir.resolve("b/audit-signing-key.pem.pub"),
+        java.util.Base64.getDecoder().decode(AUDIT_KEY)).verify(journal).problems()).isEmpty();
   }
 
-  private Map<String, String> env(Path data, Path certs, int clusterPort, int memberA, int memberB, String upstream) {
+  private Map<String, String> env(Path data, Path certs, int clusterPort, int memberA, int memberB, String upstream,
+      String instance) {
     Map<String, String> env = new HashMap<>();
+    env.put("PORTCULLIS_INSTANCE", instance);
+    env.put("PORTCULLIS_AUDIT_KEY", AUDIT_KEY);
+    env.put("AUDIT_COLLECTOR_URL", collectorUrl);
     env.put("PORTCULLIS_DATA_DIR", data.toString());
     env.put("PORTCULLIS_PUBLIC_HOST", "127.0.0.1");
     env.put("PORTCULLIS_PUBLIC_PORT", "0");
