@@ -148,7 +148,7 @@ final class AuditConfigParser {
       AuditConfig.Sink sink = sink(entry);
       if (sink != null) {
         if (!names.add(sink.name())) {
-          entry.error("name", "two sinks are named '" + sink.name() + "'; give each a unique name:");
+          entry.error("name", "two sinks are named '" + sink.name() + "'; give each a unique name");
         }
         sinks.add(sink);
       }
