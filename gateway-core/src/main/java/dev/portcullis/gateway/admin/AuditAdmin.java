@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  * The audit part of the admin API under {@code /admin/v1/audit}: query, live stream of every instance
  * (SSE over {@link ClusterStream}), verify,
  * and per data subject export (JSON or CSV) and erasure. Callers present an API token or a bearer
- * JWT whose identity holds {@code audit:read} (everything but erasure) or {@code audit:erase}. Every
+ * JWT whose identity holds {@code audit:read} (everything but erasure) or {@code audit:erase}, seeing only
+ * their own tenant's events and subjects unless they also hold {@code audit:all-tenants}. Every
  * call is itself journaled as an {@code admin.*} event naming the caller's pseudonym.
  */
 public final class AuditAdmin {
@@ -41,6 +42,8 @@ public final class AuditAdmin {
   private static final Logger LOG = LoggerFactory.getLogger(AuditAdmin.class);
   static final String READ = "audit:read";
   static final String ERASE = "audit:erase";
+  /** Held with READ or ERASE, lifts the limit to the caller's own tenant. */
+  static final String ALL_TENANTS = "audit:all-tenants";
   private static final Set<String> QUERY_PARAMS = Set.of("subject", "from", "to", "route", "decision", "type",
       "afterSeq", "limit");
   private static final Set<String> DECISIONS = Set.of("allow", "deny", "challenge", "error", "shadow");
@@ -99,12 +102,12 @@ public final class AuditAdmin {
     }
     int max = limit;
     Filters.parse(ctx).ifPresentOrElse(error -> problem(ctx, error), () -> subjectPseudonym(ctx.queryParams()
-        .get("subject")).onFailure(e -> failed(ctx, e)).onSuccess(pseudonym -> {
+        .get("subject"), who).onFailure(e -> failed(ctx, e)).onSuccess(pseudonym -> {
           if (ctx.queryParams().get("subject") != null && pseudonym == null) {
             json(ctx, 200, new JsonObject().put("events", new JsonArray()).putNull("nextAfterSeq"));
             return;
           }
-          AuditQueries.Filter filter = Filters.filter(ctx, pseudonym);
+          AuditQueries.Filter filter = Filters.filter(ctx, pseudonym, tenantScope(who));
           admin(who, "audit-query", "journal", null, describe(filter))
               .compose(v -> worker.executeBlocking(() -> queries.find(filter, max), false))
               .onFailure(e -> failed(ctx, e))
@@ -140,13 +143,13 @@ public final class AuditAdmin {
       return;
     }
     String subject = ctx.pathParam("subject");
-    subjectPseudonym(subject).onFailure(e -> failed(ctx, e)).onSuccess(pseudonym -> {
+    subjectPseudonym(subject, who).onFailure(e -> failed(ctx, e)).onSuccess(pseudonym -> {
       if (pseudonym == null) {
         problem(ctx, new Problem(404, "SUBJECT_NOT_FOUND", "Not found", "no audit events are linked to this "
             + "subject (never seen, or erased)"));
         return;
       }
-      AuditQueries.Filter filter = new AuditQueries.Filter(pseudonym, null, null, null, null, null, 0);
+      AuditQueries.Filter filter = new AuditQueries.Filter(pseudonym, null, null, null, null, null, 0, null);
       admin(who, "audit-export", "subject", pseudonym, Map.of("format", format))
           .compose(v -> worker.executeBlocking(() -> queries.find(filter, Integer.MAX_VALUE), false))
           .onFailure(e -> failed(ctx, e))
@@ -166,7 +169,7 @@ public final class AuditAdmin {
 
   private void erase(RoutingContext ctx, Identity who) {
     String subject = ctx.pathParam("subject");
-    subjectPseudonym(subject).compose(pseudonym -> pseudonym == null ? Future.succeededFuture(false)
+    subjectPseudonym(subject, who).compose(pseudonym -> pseudonym == null ? Future.succeededFuture(false)
             // the event names the pseudonym, never the subject: writing the subject down would undo the erasure
             : admin(who, "audit-erase", "subject", pseudonym, Map.of())
                 .compose(v -> identity.iam().eraseAuditSubject(subject)))
@@ -189,7 +192,7 @@ public final class AuditAdmin {
     }
     admin(who, "audit-stream", "journal", null, type == null ? Map.of() : Map.of("type", type))
         .onFailure(e -> failed(ctx, e))
-        .onSuccess(v -> new LiveStream(ctx, type).start());
+        .onSuccess(v -> new LiveStream(ctx, type, tenantScope(who)).start());
   }
 
   /**
@@ -203,9 +206,9 @@ public final class AuditAdmin {
     private long heartbeat;
     private boolean closed;
 
-    LiveStream(RoutingContext ctx, String type) {
+    LiveStream(RoutingContext ctx, String type, String tenant) {
       this.ctx = ctx;
-      this.filter = new AuditQueries.Filter(null, null, null, null, null, type, 0);
+      this.filter = new AuditQueries.Filter(null, null, null, null, null, type, 0, tenant);
     }
 
     void start() {
@@ -236,6 +239,11 @@ public final class AuditAdmin {
       }
       if (!out.isEmpty()) {
         ctx.response().write(out.toString());
+        if (ctx.response().writeQueueFull()) {
+          // a subscriber that cannot keep up is let go rather than buffered without limit
+          ctx.response().end("event: overflow\ndata: {}\n\n");
+          close();
+        }
       }
     }
 
@@ -286,11 +294,30 @@ public final class AuditAdmin {
     });
   }
 
-  private Future<String> subjectPseudonym(String subject) {
+  /**
+   * The subject's pseudonym, or null when there is none — or when the subject is not a user of the
+   * caller's tenant and the caller may not look beyond it (the same answer, so nothing leaks).
+   */
+  private Future<String> subjectPseudonym(String subject, Identity who) {
     if (subject == null) {
       return Future.succeededFuture(null);
     }
-    return identity.iam().blocking(() -> identity.iam().store().existingAuditPseudonym(subject).orElse(null));
+    String tenant = tenantScope(who);
+    return identity.iam().blocking(() -> {
+      if (tenant != null && !identity.iam().store().userById(subject).map(u -> tenant.equals(u.tenantId()))
+          .orElse(false)) {
+        return null;
+      }
+      return identity.iam().store().existingAuditPseudonym(subject).orElse(null);
+    });
+  }
+
+  /** The tenant a caller's audit access is limited to, or null for every tenant. */
+  private static String tenantScope(Identity who) {
+    if (who.permissions().contains(ALL_TENANTS)) {
+      return null;
+    }
+    return who.tenant() == null ? "" : who.tenant();
   }
 
   private Future<Void> admin(Identity who, String action, String targetType, String target,
@@ -352,11 +379,11 @@ public final class AuditAdmin {
       return java.util.Optional.empty();
     }
 
-    static AuditQueries.Filter filter(RoutingContext ctx, String pseudonym) {
+    static AuditQueries.Filter filter(RoutingContext ctx, String pseudonym, String tenant) {
       var q = ctx.queryParams();
       return new AuditQueries.Filter(pseudonym, q.get("from") == null ? null : Instant.parse(q.get("from")),
           q.get("to") == null ? null : Instant.parse(q.get("to")), q.get("route"), q.get("decision"), q.get("type"),
-          q.get("afterSeq") == null ? 0 : Long.parseLong(q.get("afterSeq")));
+          q.get("afterSeq") == null ? 0 : Long.parseLong(q.get("afterSeq")), tenant);
     }
   }
 

@@ -59,12 +59,17 @@ public final class AuditLog {
    * is in the journal.
    */
   public Future<Journal.Ticket> access(Access a, boolean sync) {
-    return pseudonym(a.subject()).map(pseudonym -> journal.submit(event("access")
+    return pseudonymOf(a.subject()).map(pseudonym -> submitAccess(a, pseudonym, sync));
+  }
+
+  /** Submits an access decision whose subject's pseudonym is known (see {@link #pseudonymOf}). */
+  public Journal.Ticket submitAccess(Access a, String pseudonym, boolean sync) {
+    return journal.submit(event("access")
         .put("requestId", a.requestId()).put("route", a.route()).put("method", a.method()).put("path", a.path())
         .put("client", a.client()).put("tenant", a.tenant()).put("subject", pseudonym)
         .put("authMethod", a.authMethod()).put("decision", a.decision()).put("wouldBe", a.wouldBe())
         .put("status", a.status() == 0 ? null : a.status()).put("policy", a.policy()).put("key", a.key())
-        .putMillis("latencyMs", a.latencyNanos()).bytes(), sync));
+        .putMillis("latencyMs", a.latencyNanos()).bytes(), sync);
   }
 
   /**
@@ -93,12 +98,12 @@ public final class AuditLog {
         .put("session", sessionRef).put("reason", reason).bytes(), false));
   }
 
-  /** Submits an event a policy emitted through {@code PolicyContext.audit}. */
-  public Future<Journal.Ticket> plugin(String policyId, PluginEvent plugin, String requestId, String route,
-      String subject) {
-    return pseudonym(subject).map(pseudonym -> journal.submit(event("plugin." + policyId + "." + plugin.name())
+  /** Submits an event a policy emitted through {@code PolicyContext.audit}; the pseudonym is known. */
+  public Journal.Ticket submitPlugin(String policyId, PluginEvent plugin, String requestId, String route,
+      String pseudonym, boolean sync) {
+    return journal.submit(event("plugin." + policyId + "." + plugin.name())
         .put("requestId", requestId).put("route", route).put("subject", pseudonym)
-        .put("details", plugin.details()).bytes(), false));
+        .put("details", plugin.details()).bytes(), sync);
   }
 
   /**
@@ -113,6 +118,11 @@ public final class AuditLog {
 
   private AuditEventWriter event(String type) {
     return AuditEventWriter.event(type, ids.next(), clock.instant(), ids.instance());
+  }
+
+  /** The subject's pseudonym (null for none); complete at once when it is cached. */
+  public Future<String> pseudonymOf(String subject) {
+    return pseudonym(subject);
   }
 
   private Future<String> pseudonym(String subject) {

@@ -20,9 +20,10 @@ public final class AuditQueries {
    * @param afterSeq only records after this sequence number (for paging; 0 for the start)
    * @param from     inclusive
    * @param to       exclusive
+   * @param tenant   only events of this tenant (null: every tenant, and events without one)
    */
   public record Filter(String subject, java.time.Instant from, java.time.Instant to, String route, String decision,
-      String type, long afterSeq) {
+      String type, long afterSeq, String tenant) {
 
     public boolean matches(JsonObject record) {
       // event times are fixed-width UTC with milliseconds, so they compare as text
@@ -32,6 +33,7 @@ public final class AuditQueries {
           && (from == null || time.compareTo(AuditEventWriter.TIME.format(from)) >= 0)
           && (to == null || time.compareTo(AuditEventWriter.TIME.format(to)) < 0)
           && (route == null || route.equals(record.getString("route")))
+          && (tenant == null || tenant.equals(record.getString("tenant")))
           && (decision == null || decision.equals(record.getString("decision")))
           && (type == null || type.equals(record.getString("type"))
               || type.endsWith(".") && record.getString("type", "").startsWith(type));

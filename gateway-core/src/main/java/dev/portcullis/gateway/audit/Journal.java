@@ -195,6 +195,8 @@ public final class Journal {
   private final Thread syncer;
   private final Object queueLock = new Object();
   private ArrayDeque<Ticket> pending = new ArrayDeque<>();
+  /** Set under {@link #queueLock} before the writer's last drain: nothing can be left behind after it. */
+  private boolean closed;
   private final ConcurrentLinkedQueue<Ticket> awaitingSync = new ConcurrentLinkedQueue<>();
   private final Object headLock = new Object();
   private long headSeq = -1;
@@ -209,6 +211,8 @@ public final class Journal {
   private volatile Position written;
   private volatile Position synced;
   private volatile long firstSegment;
+  /** The last checkpoint written and forced: everything up to it is on disk. */
+  private volatile long sealedSeq;
 
   // writer thread only
   private FileChannel channel;
@@ -299,6 +303,11 @@ public final class Journal {
     return written.seq();
   }
 
+  /** The last record known to be on disk (what shippers may send: a power loss cannot take it back). */
+  public long syncedSeq() {
+    return synced.seq();
+  }
+
   public long writtenSegment() {
     return written.segment();
   }
@@ -315,11 +324,11 @@ public final class Journal {
     if (failed != null) {
       return Ticket.dropped(failed);
     }
-    if (!running) {
-      return Ticket.dropped("the audit journal is closed");
-    }
     Ticket ticket = new Ticket(this, payload, sync);
     synchronized (queueLock) {
+      if (closed) {
+        return Ticket.dropped("the audit journal is closed");
+      }
       if (pending.size() >= settings.queueCapacity()) {
         return Ticket.dropped("the audit journal's queue is full (" + settings.queueCapacity() + " events waiting)");
       }
@@ -386,19 +395,39 @@ public final class Journal {
             + "; a journal cannot mix both — move the old segments aside or change the setting back");
       }
     }
-    firstSegment = head != null ? head.first() : segments.get(0).number();
+    if (head == null && segments.size() == 1 && Files.size(segments.get(0).path()) == 0) {
+      Files.delete(segments.get(0).path()); // a first start cut short before anything was written
+      recoverAtStart();
+      return;
+    }
+    if (head == null) {
+      // without its head, records cut off the end (or whole segments at either end) cannot be told
+      // from a journal that ended there; signing a new head over it would bless the cut
+      throw new IOException("the audit journal in " + settings.directory() + " has segments but no "
+          + SegmentFiles.HEAD + ": it was deleted, so its end cannot be checked. Run 'portcullis audit verify'; "
+          + "to start a new journal anyway, move the directory aside");
+    }
+    if (!head.verifies(key)) {
+      throw new IOException("the audit journal head in " + settings.directory() + " does not verify with the "
+          + "checkpoint key " + settings.signingKey() + "; run 'portcullis audit verify'");
+    }
+    firstSegment = head.first();
     SegmentFiles.Segment last = segments.get(segments.size() - 1);
     Tail tail = readTail(last);
-    if (head != null && (head.segment() > last.number()
+    if ((head.segment() > last.number()
         || head.segment() == last.number() && head.seq() > tail.lastSeq)) {
       throw new IOException("the audit journal in " + settings.directory() + " ends at record " + tail.lastSeq
           + " (segment " + last.number() + "), but its signed head says record " + head.seq() + " (segment "
           + head.segment() + ") was written: records were removed. Run 'portcullis audit verify' to see "
           + "where; to start a new journal anyway, move the directory aside");
     }
-    if (head != null && !head.verifies(key)) {
-      throw new IOException("the audit journal head in " + settings.directory() + " does not verify with the "
-          + "checkpoint key " + settings.signingKey() + "; run 'portcullis audit verify'");
+    if (head.seq() > 0) {
+      String atHead = hashOf(SegmentFiles.path(settings.directory(), head.segment(), codec.encrypted()), head.seq());
+      if (!head.hash().equals(atHead)) {
+        throw new IOException("the audit journal in " + settings.directory() + " does not hold the record its signed "
+            + "head names (record " + head.seq() + " in segment " + head.segment() + "): it was changed or "
+            + "removed. Run 'portcullis audit verify'; to start a new journal anyway, move the directory aside");
+      }
     }
     seq = tail.lastSeq;
     lastHash = tail.lastHash;
@@ -432,6 +461,28 @@ public final class Journal {
     openSegment(segment + 1);
     publishWritten();
     synced = written;
+  }
+
+  /** The hash of record {@code seq} in a segment file, or null when it is not there. */
+  private String hashOf(Path file, long wanted) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      return null;
+    }
+    long number = Long.parseLong(file.getFileName().toString().substring(8, 16));
+    try (SegmentReader reader = new SegmentReader(file, 0, 0)) {
+      SegmentReader.Line line;
+      while ((line = reader.next()) != null) {
+        try {
+          String text = codec.decode(line.text(), number, line.index());
+          if (JSON.readTree(text).path("seq").asLong() == wanted) {
+            return ChainHash.of(text);
+          }
+        } catch (IllegalArgumentException e) {
+          return null;
+        }
+      }
+    }
+    return null;
   }
 
   private record Tail(long lastSeq, String lastHash, long firstSeq, long lines, long validBytes, long partialBytes,
@@ -492,7 +543,13 @@ public final class Journal {
       }
       if (batch.isEmpty()) {
         if (!running) {
-          break;
+          synchronized (queueLock) {
+            if (pending.isEmpty()) {
+              closed = true;
+              break;
+            }
+          }
+          continue;
         }
         idle++;
         if (failure != null) {
@@ -530,6 +587,7 @@ public final class Journal {
     closeChannel();
     ArrayDeque<Ticket> late;
     synchronized (queueLock) {
+      closed = true;
       late = pending;
       pending = new ArrayDeque<>();
     }
@@ -553,20 +611,14 @@ public final class Journal {
       tryRecoverWhenDue();
       return;
     }
+    if (rotationDue() && !rotate(batch)) {
+      return;
+    }
     long rollbackSeq = seq;
     String rollbackHash = lastHash;
     long rollbackLines = segmentLines;
     long rollbackBytes = segmentBytes;
     try {
-      if (rotationDue()) {
-        seal();
-        openSegment(segment + 1);
-        publishWritten();
-        rollbackSeq = seq;
-        rollbackHash = lastHash;
-        rollbackLines = segmentLines;
-        rollbackBytes = segmentBytes;
-      }
       buffer.clear();
       for (Ticket ticket : batch) {
         appendRecord(ticket.payload);
@@ -611,13 +663,38 @@ public final class Journal {
       applyRetention();
     }
     if (failure == null && rotationDue()) {
-      try {
-        seal();
-        openSegment(segment + 1);
-        publishWritten();
-      } catch (IOException e) {
-        fail(e.toString(), new ArrayDeque<>());
-      }
+      rotate(new ArrayDeque<>());
+    }
+  }
+
+  /**
+   * Seals this segment and opens the next. On failure the state is what is on disk: before the
+   * checkpoint when sealing failed, after it when only opening the next segment did. Returns whether
+   * it worked (else the journal has failed and {@code batch} was dropped).
+   */
+  private boolean rotate(ArrayDeque<Ticket> batch) {
+    long rollbackSeq = seq;
+    String rollbackHash = lastHash;
+    long rollbackLines = segmentLines;
+    long rollbackBytes = segmentBytes;
+    try {
+      seal();
+    } catch (IOException e) {
+      seq = rollbackSeq;
+      lastHash = rollbackHash;
+      segmentLines = rollbackLines;
+      segmentBytes = rollbackBytes;
+      segmentSealed = false;
+      fail(e.toString(), batch);
+      return false;
+    }
+    try {
+      openSegment(segment + 1);
+      publishWritten();
+      return true;
+    } catch (IOException e) {
+      fail(e.toString(), batch);
+      return false;
     }
   }
 
@@ -680,8 +757,11 @@ public final class Journal {
     flushBuffer();
     channel.force(true);
     publishWritten();
+    sealedSeq = seq;
     segmentSealed = true;
     closeChannel();
+    synced = written;
+    writeHead(written);
   }
 
   private void openSegment(long number) throws IOException {
@@ -690,6 +770,7 @@ public final class Journal {
       throw new IOException("audit segment " + path + " already exists; refusing to append to it");
     }
     channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    SegmentFiles.syncDirectory(settings.directory()); // the new file itself must survive a power loss
     segment = number;
     segmentFirstSeq = 0;
     segmentLines = 0;
@@ -757,7 +838,8 @@ public final class Journal {
     try {
       long number = segmentLines > 0 ? segment + 1 : segment;
       Path failedPath = SegmentFiles.path(settings.directory(), segment, codec.encrypted());
-      if (segmentLines > 0 && Files.isRegularFile(failedPath) && Files.size(failedPath) > segmentBytes) {
+      if (Files.isRegularFile(failedPath, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+          && Files.size(failedPath) > segmentBytes) {
         try (FileChannel ch = FileChannel.open(failedPath, StandardOpenOption.WRITE)) {
           ch.truncate(segmentBytes); // drop the part of a record that a failed write left behind
         }
@@ -773,6 +855,7 @@ public final class Journal {
       synced = written;
       writeHead(synced);
       LOG.warn("Audit journal recovered in segment {} after refusing {} event(s)", segment, refusedWhileFailed);
+      syncFailure = null;
       failure = null;
       for (Listener listener : listeners) {
         listener.availability(true, null);
@@ -837,50 +920,83 @@ public final class Journal {
         continue;
       }
       Position target = written;
-      boolean behind = synced == null || target.seq() > synced.seq();
+      Position done = synced;
       long now = System.nanoTime();
-      if (!behind || !syncWanted && now - lastSync < intervalNanos && syncing) {
-        LockSupport.parkNanos(behind ? intervalNanos - (now - lastSync) : TimeUnit.MILLISECONDS.toNanos(100));
+      if (target.seq() <= done.seq()) {
+        // nothing new to sync: settle what a seal synced, and let the head catch up once traffic stops
+        settle(done);
+        if (headBehind(done.seq()) && (now - lastHead >= HEAD_INTERVAL_NANOS || !syncing)) {
+          headOrFail(done);
+          lastHead = now;
+        }
+        if (!syncing && awaitingSync.isEmpty()) {
+          break;
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(syncing ? 100 : 1));
+        continue;
+      }
+      if (!syncWanted && now - lastSync < intervalNanos && syncing) {
+        LockSupport.parkNanos(intervalNanos - (now - lastSync));
         continue;
       }
       syncWanted = false;
-      List<Ticket> waiting = drainAwaitingSync();
       try {
         if (target.channel() != null) {
           target.channel().force(false);
         }
       } catch (java.nio.channels.ClosedChannelException e) {
-        if (failure != null) {
-          drop(waiting, failure);
-          continue;
+        if (failure != null || target.seq() > sealedSeq) {
+          continue; // closed by a failure, not by a seal: nothing is known to be on disk; look again
         }
-        // sealed and closed by the writer: the seal synced it
+        // closed by the seal, which synced everything up to its checkpoint
       } catch (IOException e) {
         syncFailure = e.toString();
-        drop(waiting, "the audit journal cannot be synced: " + e);
+        drop(drainAwaitingSync(), "the audit journal cannot be synced: " + e);
         LockSupport.unpark(writer);
         continue;
       }
       lastSync = System.nanoTime();
       synced = target;
-      try {
-        // Ed25519 signing costs about as much as a thousand appends: the head moves once a second
-        if (lastSync - lastHead >= HEAD_INTERVAL_NANOS || !syncing) {
-          writeHead(target);
-          lastHead = lastSync;
-        }
-      } catch (IOException e) {
-        syncFailure = "the journal head cannot be written: " + e;
-        LockSupport.unpark(writer);
+      // Ed25519 signing costs about as much as a thousand appends: the head moves once a second
+      if (lastSync - lastHead >= HEAD_INTERVAL_NANOS || !syncing) {
+        headOrFail(target);
+        lastHead = lastSync;
       }
-      for (Ticket ticket : waiting) {
-        if (ticket.seq <= target.seq()) {
-          ticket.finish(Ticket.DONE);
-        } else {
-          awaitingSync.add(ticket); // written after the snapshot: the next round
-          syncWanted = true;
-        }
+      settle(target);
+    }
+  }
+
+  /** Marks done the sync tickets written at or before {@code on}; the others wait for the next round. */
+  private void settle(Position on) {
+    if (awaitingSync.isEmpty()) {
+      return;
+    }
+    boolean later = false;
+    for (Ticket ticket : drainAwaitingSync()) {
+      if (ticket.seq <= on.seq()) {
+        ticket.finish(Ticket.DONE);
+      } else {
+        awaitingSync.add(ticket);
+        later = true;
       }
+    }
+    if (later) {
+      syncWanted = true;
+    }
+  }
+
+  private boolean headBehind(long seq) {
+    synchronized (headLock) {
+      return headSeq < seq;
+    }
+  }
+
+  private void headOrFail(Position at) {
+    try {
+      writeHead(at);
+    } catch (IOException e) {
+      syncFailure = "the journal head cannot be written: " + e;
+      LockSupport.unpark(writer);
     }
   }
 

@@ -18,6 +18,7 @@ import java.util.List;
 final class JournalCursor implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JournalCursor.class);
 
   /** Where reading continues: a segment, a byte offset in it and the index of the line there. */
   record Position(long segment, long offset, long line) {
@@ -74,6 +75,13 @@ final class JournalCursor implements AutoCloseable {
         return out;
       }
       if (reader == null) {
+        if (!atLineStart(file, position.offset())) {
+          // an offset past what survived a power loss, or inside a line: read the segment again from
+          // its start (receivers deduplicate what they already have)
+          LOG.warn("Audit reader position {}:{} is not at a record boundary; reading {} again from its start",
+              file.getFileName(), position.offset(), file.getFileName());
+          position = new Position(position.segment(), 0, 0);
+        }
         reader = new SegmentReader(file, position.offset(), position.line());
       }
       SegmentReader.Line line = reader.next();
@@ -92,6 +100,11 @@ final class JournalCursor implements AutoCloseable {
       }
       String text = codec.decode(line.text(), position.segment(), line.index());
       JsonNode record = JSON.readTree(text);
+      if (record == null || !record.isObject() || record.path("seq").asLong() <= 0 || !record.path("prev").isTextual()
+          || record.path("id").asText("").isEmpty()) {
+        throw new IOException("audit segment " + file.getFileName() + " line " + (line.index() + 1)
+            + " is not a journal record; run 'portcullis audit verify'");
+      }
       long seq = record.path("seq").asLong();
       if (seq > upTo) {
         closeReader();
@@ -107,6 +120,20 @@ final class JournalCursor implements AutoCloseable {
   void skip(long upTo) throws IOException {
     while (!read(1024, upTo).isEmpty()) {
       // keep reading
+    }
+  }
+
+  private static boolean atLineStart(Path file, long offset) throws IOException {
+    if (offset == 0) {
+      return true;
+    }
+    try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+        java.nio.file.StandardOpenOption.READ)) {
+      if (offset > channel.size()) {
+        return false;
+      }
+      java.nio.ByteBuffer before = java.nio.ByteBuffer.allocate(1);
+      return channel.read(before, offset - 1) == 1 && before.get(0) == '\n';
     }
   }
 

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * The journal's signed head ({@code journal.head}): the oldest segment kept, and the last record
@@ -32,11 +31,8 @@ record JournalHead(long first, long segment, long seq, String hash, String signa
   }
 
   void write(Path directory) throws IOException {
-    Path tmp = directory.resolve(SegmentFiles.HEAD + ".tmp");
-    Files.writeString(tmp, JSON.createObjectNode().put("first", first).put("segment", segment).put("seq", seq)
-        .put("hash", hash).put("sig", signature).toString() + "\n");
-    Files.move(tmp, directory.resolve(SegmentFiles.HEAD), StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
+    SegmentFiles.replaceDurably(directory.resolve(SegmentFiles.HEAD), JSON.createObjectNode().put("first", first)
+        .put("segment", segment).put("seq", seq).put("hash", hash).put("sig", signature).toString() + "\n");
   }
 
   /** The head in the directory, or null when there is none. */

@@ -12,9 +12,10 @@ import java.util.Base64;
 /**
  * How a journal record becomes a line on disk: as is (UTF-8 JSON), or sealed with AES-256-GCM and
  * base64-encoded. Each sealed line is bound to its place (segment number and line index as
- * associated data), so a line moved elsewhere does not decrypt. Nonces are a random 32-bit prefix
- * chosen per writer plus a 64-bit counter, so they never repeat under one key — a random 96-bit
- * nonce per line would approach GCM's collision bound after a few billion lines.
+ * associated data), so a line moved elsewhere does not decrypt. A nonce is a random 64-bit prefix
+ * plus a 32-bit counter; the prefix is drawn anew at every start and whenever the counter wraps.
+ * Every instance and restart sharing a key draws its own prefix, so a repeat needs two of about
+ * 2^32 prefixes drawn under one key to collide, without a secure random number per line.
  */
 final class LineCodec {
 
@@ -22,12 +23,13 @@ final class LineCodec {
   private static final int TAG_BITS = 128;
 
   private final SecretKeySpec key;
-  private final int noncePrefix;
-  private long counter;
+  private final SecureRandom random = new SecureRandom();
+  private long noncePrefix;
+  private int counter;
 
   private LineCodec(SecretKeySpec key) {
     this.key = key;
-    this.noncePrefix = new SecureRandom().nextInt();
+    this.noncePrefix = random.nextLong();
   }
 
   static LineCodec plain() {
@@ -52,7 +54,10 @@ final class LineCodec {
       return record;
     }
     try {
-      byte[] nonce = ByteBuffer.allocate(NONCE).putInt(noncePrefix).putLong(counter++).array();
+      if (counter == -1) {
+        noncePrefix = random.nextLong(); // 2^32 lines under this prefix: draw a new one
+      }
+      byte[] nonce = ByteBuffer.allocate(NONCE).putLong(noncePrefix).putInt(counter++).array();
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
       cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
       cipher.updateAAD(place(segment, lineIndex));

@@ -15,8 +15,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -105,7 +103,7 @@ final class Shipper implements Journal.Listener {
       return;
     }
     busy = true;
-    long upTo = journal.writtenSeq();
+    long upTo = journal.syncedSeq();
     worker.executeBlocking(() -> cursor.read(batchSize, upTo), true)
         .compose(batch -> batch.isEmpty() ? Future.succeededFuture(false) : deliver(batch).map(true))
         .onComplete(ar -> {
@@ -211,12 +209,7 @@ final class Shipper implements Journal.Listener {
   }
 
   private static void writeOffset(Path file, JournalCursor.Position position, long seq) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.writeString(tmp, JSON.createObjectNode().put("segment", position.segment()).put("offset",
+    SegmentFiles.replaceDurably(file, JSON.createObjectNode().put("segment", position.segment()).put("offset",
         position.offset()).put("line", position.line()).put("seq", seq).toString() + "\n");
-    try (var channel = java.nio.channels.FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-      channel.force(true);
-    }
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 }

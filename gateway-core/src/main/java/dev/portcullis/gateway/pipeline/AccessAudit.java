@@ -9,8 +9,6 @@ import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Turns an exchange into its audit events: the access decision, plus any shadow outcomes and plugin
@@ -62,34 +60,33 @@ public final class AccessAudit {
         "Audit event for refused request {} not written: {}", exchange.requestId(), e.getMessage()));
   }
 
+  /**
+   * Submits the request's notes, then its decision, in that order and with the same durability, once
+   * the subject's pseudonym is known. The journal writes in submission order, so the decision's
+   * ticket being done means the notes are written too; the ticket returned is the decision's, or a
+   * dropped one when any event could not be taken.
+   */
   private Future<Journal.Ticket> submit(Exchange exchange, boolean sync) {
     Identity who = exchange.identity();
     String route = exchange.route() == null ? null : exchange.route().id();
-    Future<Journal.Ticket> last = log.access(access(exchange, who, route, exchange.decision(), null,
-        exchange.decisionKey(), exchange.decidedBy()), sync);
-    if (exchange.auditNotes().isEmpty()) {
-      return last;
-    }
-    String subject = who == null ? null : who.subject();
-    List<Future<Journal.Ticket>> all = new ArrayList<>();
-    all.add(last);
-    for (Note note : exchange.auditNotes()) {
-      if (note instanceof Shadow shadow) {
-        all.add(log.access(access(exchange, who, route, "shadow", shadow.wouldBe(), shadow.key(),
-            shadow.policyId()), sync));
-      } else if (note instanceof Plugin plugin) {
-        all.add(log.plugin(plugin.policyId(), plugin.event(), exchange.requestId(), route, subject));
-      }
-    }
-    // wait for every ticket: pseudonym lookups may complete out of order
-    return Future.all(all).map(v -> {
-      Journal.Ticket failed = null;
-      for (Future<Journal.Ticket> f : all) {
-        if (f.result().failure() != null) {
-          failed = f.result();
+    return log.pseudonymOf(who == null ? null : who.subject()).map(pseudonym -> {
+      Journal.Ticket dropped = null;
+      for (Note note : exchange.auditNotes()) {
+        Journal.Ticket ticket;
+        if (note instanceof Shadow shadow) {
+          ticket = log.submitAccess(access(exchange, who, route, "shadow", shadow.wouldBe(), shadow.key(),
+              shadow.policyId()), pseudonym, sync);
+        } else {
+          Plugin plugin = (Plugin) note;
+          ticket = log.submitPlugin(plugin.policyId(), plugin.event(), exchange.requestId(), route, pseudonym, sync);
+        }
+        if (ticket.failure() != null) {
+          dropped = ticket;
         }
       }
-      return failed != null ? failed : all.get(all.size() - 1).result();
+      Journal.Ticket decision = log.submitAccess(access(exchange, who, route, exchange.decision(), null,
+          exchange.decisionKey(), exchange.decidedBy()), pseudonym, sync);
+      return dropped != null ? dropped : decision;
     });
   }
 

@@ -176,6 +176,27 @@ class AuditAdminTest {
   }
 
   @Test
+  void anAuditorSeesOnlyTheirOwnTenant() {
+    var identity = gateway.gateway().identity();
+    String globexAuditor = TestGateway.await(identity.iam().blocking(() -> {
+      User user = identity.iam().store().createUser("globex", "gabe", null, null, null);
+      Role role = identity.iam().store().createRole("globex", "auditor", null, Set.of("audit:read", "audit:erase"));
+      identity.iam().store().bindRole(role.id(), user.id(), null, null, null, "test", "test");
+      return identity.apiTokens().create(user.id(), "audit", Set.of("audit:read", "audit:erase"), null).plaintext();
+    }));
+    String requestId = demoRequest("/app/acme-only");
+    await().atMost(Duration.ofSeconds(10)).until(() -> call("GET", "/admin/v1/audit/events?type=access", auditor)
+        .body().contains(requestId));
+    assertThat(call("GET", "/admin/v1/audit/events?type=access", globexAuditor).body()).doesNotContain(requestId);
+    assertThat(new JsonObject(call("GET", "/admin/v1/audit/events?subject=" + demoId, globexAuditor).body())
+        .getJsonArray("events")).isEmpty();
+    assertThat(call("GET", "/admin/v1/audit/subjects/" + demoId + "/export", globexAuditor).statusCode())
+        .isEqualTo(404);
+    assertThat(call("DELETE", "/admin/v1/audit/subjects/" + demoId, globexAuditor).statusCode()).isEqualTo(404);
+    assertThat(call("GET", "/admin/v1/audit/subjects/" + demoId + "/export", auditor).statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void verifyReportsTheJournalIntact() {
     HttpResponse<String> response = call("GET", "/admin/v1/audit/verify", auditor);
     assertThat(response.statusCode()).isEqualTo(200);

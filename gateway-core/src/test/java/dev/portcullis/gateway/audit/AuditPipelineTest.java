@@ -59,6 +59,13 @@ class AuditPipelineTest {
               - test-decision: { decision: allow, audit: checked-thing }
               - test-decision: { decision: deny }
                 mode: shadow
+          - id: synced-note
+            match: { pathPrefix: /synced-note }
+            upstream: { targets: [ "%1$s" ] }
+            authentication: optional
+            audit: { durability: sync }
+            policies:
+              - test-decision: { decision: allow, audit: synced-note }
           - id: synced
             match: { pathPrefix: /synced }
             upstream: { targets: [ "%1$s" ] }
@@ -163,6 +170,16 @@ class AuditPipelineTest {
     // the response came after the fsync, so the event is in the file already: no waiting
     String requestId = response.headers().firstValue("X-Request-Id").orElseThrow();
     assertThat(AuditTrail.matching(journal, r -> requestId.equals(r.path("requestId").asText()))).hasSize(1);
+  }
+
+  @Test
+  void onASyncRouteTheDecisionAndItsPluginEventsAreOnDiskBeforeTheResponse() {
+    HttpResponse<String> response = Https.get(Https.client(), gateway.url("/synced-note/x"));
+    assertThat(response.statusCode()).isEqualTo(200);
+    String requestId = response.headers().firstValue("X-Request-Id").orElseThrow();
+    assertThat(AuditTrail.matching(journal, r -> requestId.equals(r.path("requestId").asText())))
+        .extracting(r -> r.get("type").asText())
+        .containsExactly("plugin.test-decision.synced-note", "access"); // notes first, the decision last
   }
 
   @Test

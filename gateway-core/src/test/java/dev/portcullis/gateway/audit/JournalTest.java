@@ -234,6 +234,52 @@ class JournalTest {
     assertThat(recovered.get("refused").asLong()).isPositive();
   }
 
+  @Test
+  void aJournalWithoutItsHeadIsRefusedAtStart() throws Exception {
+    JournalFixture fx = filled(null);
+    Files.delete(fx.dir.resolve(SegmentFiles.HEAD));
+    assertThatThrownBy(() -> fx.open(4096, null)).hasMessageContaining("has segments but no journal.head");
+  }
+
+  @Test
+  void aRecordEditedAfterTheHeadWasSignedIsRefusedAtStart() throws Exception {
+    JournalFixture fx = filled(null);
+    long last = fx.verify(null).segments();
+    List<String> lines = fx.lines(last);
+    int at = lines.size() - 1; // the checkpoint the head names
+    lines.set(at, lines.get(at).replace("\"records\"", "\"records\" "));
+    fx.write(last, lines);
+    assertThatThrownBy(() -> fx.open(4096, null)).hasMessageContaining("does not hold the record its signed head names");
+  }
+
+  @Test
+  void theHeadCatchesUpWithTheLastRecordOnceTrafficStops() throws Exception {
+    JournalFixture fx = new JournalFixture(root);
+    Journal journal = fx.open(1 << 20, null);
+    try {
+      List<Long> seqs = JournalFixture.fill(journal, 5, false);
+      long last = seqs.get(seqs.size() - 1);
+      await().atMost(Duration.ofSeconds(5)).until(() -> JournalHead.read(fx.dir).seq() == last);
+      assertThat(journal.syncedSeq()).isEqualTo(last);
+    } finally {
+      journal.close();
+    }
+  }
+
+  @Test
+  void syncAppendsCompleteOnlyOnceOnDiskAndAllCompleteAtClose() throws Exception {
+    JournalFixture fx = new JournalFixture(root);
+    Journal journal = fx.open(1 << 20, null);
+    List<Journal.Ticket> tickets = new java.util.ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      tickets.add(journal.submit(("{\"type\":\"access\",\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8), true));
+    }
+    journal.close();
+    assertThat(tickets).allSatisfy(t -> assertThat(t.done()).isTrue());
+    assertThat(journal.syncedSeq()).isGreaterThanOrEqualTo(tickets.get(49).seq());
+    assertThat(fx.verify(null).findings()).isEmpty();
+  }
+
   private JournalFixture filled(byte[] key) throws Exception {
     JournalFixture fx = new JournalFixture(root);
     Journal journal = fx.open(4096, key);
