@@ -61,6 +61,24 @@ public final class AccessAudit {
   }
 
   /**
+   * Journals that a request already journaled as allowed was refused on its way: a second access
+   * event with the refusal's decision, key and status. Only logged when it cannot be written: the
+   * client is being refused anyway.
+   */
+  void refusedAfterAllow(Exchange exchange, Problem problem) {
+    Identity who = exchange.identity();
+    String route = exchange.route() == null ? null : exchange.route().id();
+    AuditLog.Access refusal = new AuditLog.Access(exchange.requestId(), route, exchange.request().method().name(),
+        exchange.path(), exchange.clientAddress(), who == null ? null : who.tenant(),
+        who == null ? null : who.subject(), exchange.authenticated() == null ? "anonymous"
+            : exchange.authenticated().method(), problem.status() >= 500 ? "error" : "deny", null, problem.status(),
+        null, problem.key(), exchange.elapsedNanos());
+    log.access(refusal, false).compose(Journal.Ticket::whenDone).onFailure(e -> LOG.warn(
+        "Audit event for request {} refused after it was allowed not written: {}", exchange.requestId(),
+        e.getMessage()));
+  }
+
+  /**
    * Submits the request's notes, then its decision, in that order and with the same durability, once
    * the subject's pseudonym is known. The journal writes in submission order, so the decision's
    * ticket being done means the notes are written too; the ticket returned is the decision's, or a

@@ -45,6 +45,7 @@ public final class Exchange {
   private String decisionKey;
   private long decisionNanos;
   private boolean audited;
+  private boolean refusedAfterAllow;
   private List<AccessAudit.Note> auditNotes;
   private dev.portcullis.gateway.audit.Journal.Ticket journalTicket;
 
@@ -83,6 +84,11 @@ public final class Exchange {
     outcome = problem.key();
     if (decision == null) {
       decided(problem.status() == 401 ? "challenge" : problem.status() >= 500 ? "error" : "deny", problem.key());
+    } else if (audited && audit != null && "allow".equals(decision) && !refusedAfterAllow
+        && !problem.key().equals("AUDIT_UNAVAILABLE")) {
+      // allowed, then stopped on the way (body limit, upstream failure): the journal must not say only "allow"
+      refusedAfterAllow = true;
+      audit.refusedAfterAllow(this, problem);
     }
     HttpServerResponse response = request.response();
     if (response.closed()) {
@@ -268,6 +274,11 @@ public final class Exchange {
   }
 
   /** Nanoseconds from arrival to the decision (to now when nothing was decided yet). */
+  /** Nanoseconds since the request arrived. */
+  long elapsedNanos() {
+    return System.nanoTime() - startNanos;
+  }
+
   long decisionLatencyNanos() {
     return (decision == null ? System.nanoTime() : decisionNanos) - startNanos;
   }

@@ -59,6 +59,15 @@ class AuditPipelineTest {
               - test-decision: { decision: allow, audit: checked-thing }
               - test-decision: { decision: deny }
                 mode: shadow
+          - id: small
+            match: { pathPrefix: /small }
+            upstream: { targets: [ "%1$s" ] }
+            maxBodySize: 16
+            public: true
+          - id: down
+            match: { pathPrefix: /down }
+            upstream: { targets: [ "http://127.0.0.1:%2$d" ] }
+            public: true
           - id: synced-note
             match: { pathPrefix: /synced-note }
             upstream: { targets: [ "%1$s" ] }
@@ -71,7 +80,7 @@ class AuditPipelineTest {
             upstream: { targets: [ "%1$s" ] }
             public: true
             audit: { durability: sync }
-        """.formatted(echo));
+        """.formatted(echo, Backends.closedPort()));
     journal = dir.resolve("data/audit");
   }
 
@@ -170,6 +179,27 @@ class AuditPipelineTest {
     // the response came after the fsync, so the event is in the file already: no waiting
     String requestId = response.headers().firstValue("X-Request-Id").orElseThrow();
     assertThat(AuditTrail.matching(journal, r -> requestId.equals(r.path("requestId").asText()))).hasSize(1);
+  }
+
+  @Test
+  void aRequestAllowedThenStoppedOnItsWayGetsASecondEvent() {
+    HttpResponse<String> tooBig = Https.send(Https.client(), HttpRequest.newBuilder(URI.create(gateway.url("/small/x")))
+        .POST(HttpRequest.BodyPublishers.ofString("x".repeat(1024))).build());
+    assertThat(tooBig.statusCode()).isEqualTo(413);
+    String bigId = tooBig.headers().firstValue("X-Request-Id").orElseThrow();
+    List<JsonNode> big = await().atMost(Duration.ofSeconds(10)).until(() -> AuditTrail.matching(journal,
+        r -> bigId.equals(r.path("requestId").asText())), l -> l.size() == 2);
+    assertThat(big).extracting(r -> r.get("decision").asText()).containsExactly("allow", "deny");
+    assertThat(big.get(1).get("key").asText()).isEqualTo("BODY_TOO_LARGE");
+    assertThat(big.get(1).get("status").asInt()).isEqualTo(413);
+
+    HttpResponse<String> down = Https.get(Https.client(), gateway.url("/down/x"));
+    assertThat(down.statusCode()).isEqualTo(502);
+    String downId = down.headers().firstValue("X-Request-Id").orElseThrow();
+    List<JsonNode> failed = await().atMost(Duration.ofSeconds(10)).until(() -> AuditTrail.matching(journal,
+        r -> downId.equals(r.path("requestId").asText())), l -> l.size() == 2);
+    assertThat(failed).extracting(r -> r.get("decision").asText()).containsExactly("allow", "error");
+    assertThat(failed.get(1).get("key").asText()).startsWith("UPSTREAM_");
   }
 
   @Test
