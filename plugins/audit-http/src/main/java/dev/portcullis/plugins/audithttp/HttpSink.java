@@ -34,7 +34,6 @@ final class HttpSink implements AuditSink {
 
   static final String CONTENT_TYPE = "application/x-ndjson";
 
-  private static final System.Logger LOG = System.getLogger(HttpSink.class.getName());
 
   private final Vertx vertx;
   private final String url;
@@ -44,8 +43,8 @@ final class HttpSink implements AuditSink {
   private final long maxBatchBytes;
   private final HttpClientAgent client;
 
-  HttpSink(Vertx vertx, String name, URI uri, Map<String, String> headers, Duration timeout, boolean verify,
-      Path caFile, long maxBatchBytes) {
+  HttpSink(Vertx vertx, URI uri, Map<String, String> headers, Duration timeout, Path caFile,
+      long maxBatchBytes) {
     this.vertx = vertx;
     this.url = uri.toString();
     boolean https = "https".equalsIgnoreCase(uri.getScheme());
@@ -57,14 +56,9 @@ final class HttpSink implements AuditSink {
     HttpClientOptions options = new HttpClientOptions()
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis))
         .setKeepAlive(true)
-        .setVerifyHost(verify)
-        .setTrustAll(!verify);
+        .setVerifyHost(true);
     if (caFile != null) {
       options.setTrustOptions(new PemTrustOptions().addCertPath(caFile.toString()));
-    }
-    if (https && !verify) {
-      LOG.log(System.Logger.Level.WARNING, "Audit sink ''{0}'' does not verify the certificate of {1} "
-          + "(tls.verify: false): anyone on the path can read and change the audit trail", name, target);
     }
     // batches are sent one at a time: one connection is enough
     this.client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(1));

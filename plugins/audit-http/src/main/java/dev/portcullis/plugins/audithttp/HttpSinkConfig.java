@@ -17,10 +17,10 @@ public record HttpSinkConfig(String url, Map<String, String> headers, String tim
 
   /**
    * @param caFile PEM file with the certificate(s) that sign the collector's certificate (resolved
-   *               against the configuration's directory); null for the JVM's trust store
-   * @param verify check the collector's certificate chain and host name ({@code true}); false only for
-   *               experiments: anyone on the path can then read and change the audit trail
+   *               against the configuration's directory); null for the JVM's trust store. The
+   *               certificate chain and host name are always checked: an audit trail sent to an
+   *               unverified peer can be read and changed by anyone on the path
    */
-  public record Tls(String caFile, Boolean verify) {
+  public record Tls(String caFile) {
   }
 }

@@ -3,6 +3,7 @@ package dev.portcullis.plugins.audithttp;
 import dev.portcullis.plugin.ConfigErrors;
 import dev.portcullis.plugin.PolicyFactory.Option;
 import dev.portcullis.plugin.audit.AuditSink;
+import dev.portcullis.plugin.net.IpAddresses;
 import dev.portcullis.plugin.audit.AuditSinkFactory;
 import dev.portcullis.plugin.audit.SinkSetup;
 
@@ -51,9 +52,9 @@ public final class HttpSinkFactory implements AuditSinkFactory<HttpSinkConfig> {
         new Option("headers", "mapping of header name to value",
             "extra request headers, e.g. Authorization; values are never logged", "{}"),
         new Option("timeout", "duration", "how long one POST may take, connect to response", "10s"),
-        new Option("tls", "{ caFile, verify }",
-            "caFile: PEM CA certificate(s) for the collector (default: the JVM's trust store); "
-                + "verify: check the certificate chain and host name", "{ verify: true }"),
+        new Option("tls", "{ caFile }",
+            "caFile: PEM CA certificate(s) for the collector (default: the JVM's trust store); the certificate "
+                + "chain and host name are always checked", "{}"),
         new Option("maxBatchBytes", "size", "largest body of one POST; bigger batches are split", "4MiB"));
   }
 
@@ -84,8 +85,6 @@ public final class HttpSinkFactory implements AuditSinkFactory<HttpSinkConfig> {
       if (tls.caFile() != null) {
         if (tls.caFile().isBlank()) {
           errors.add("tls.caFile", "must not be empty (leave it out to use the JVM's trust store)");
-        } else if (Boolean.FALSE.equals(tls.verify())) {
-          errors.add("tls.caFile", "has no effect with verify: false; remove one of them");
         } else {
           Path path = configDirectory.resolve(tls.caFile());
           if (!Files.isReadable(path)) {
@@ -122,7 +121,7 @@ public final class HttpSinkFactory implements AuditSinkFactory<HttpSinkConfig> {
       errors.add("url", "has no host");
       return null;
     }
-    if (scheme.equals("http") && !Options.loopback(uri.getHost())) {
+    if (scheme.equals("http") && !IpAddresses.isLoopback(uri.getHost())) {
       errors.add("url", "plain http:// is allowed only to a loopback host (localhost, 127.0.0.0/8, ::1): "
           + "the audit trail would cross the network readable and changeable; use https:// for "
           + uri.getHost());
@@ -149,7 +148,6 @@ public final class HttpSinkFactory implements AuditSinkFactory<HttpSinkConfig> {
     URI uri = URI.create(config.url().trim());
     Duration timeout = config.timeout() == null ? DEFAULT_TIMEOUT : Options.duration(config.timeout());
     long maxBatchBytes = config.maxBatchBytes() == null ? DEFAULT_MAX_BATCH_BYTES : Options.size(config.maxBatchBytes());
-    boolean verify = config.tls() == null || !Boolean.FALSE.equals(config.tls().verify());
     Path caFile = null;
     if (config.tls() != null && config.tls().caFile() != null) {
       caFile = setup.resolve(config.tls().caFile());
@@ -158,6 +156,6 @@ public final class HttpSinkFactory implements AuditSinkFactory<HttpSinkConfig> {
       }
     }
     Map<String, String> headers = config.headers() == null ? Map.of() : Map.copyOf(config.headers());
-    return new HttpSink(setup.vertx(), setup.name(), uri, headers, timeout, verify, caFile, maxBatchBytes);
+    return new HttpSink(setup.vertx(), uri, headers, timeout, caFile, maxBatchBytes);
   }
 }

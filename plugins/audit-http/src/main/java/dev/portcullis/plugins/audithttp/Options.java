@@ -1,15 +1,11 @@
 package dev.portcullis.plugins.audithttp;
 
-import dev.portcullis.plugin.net.IpAddresses;
-
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parsing shared by validation and creation: durations, sizes and the loopback rule (no DNS). */
+/** Parsing shared by validation and creation: durations, sizes. */
 final class Options {
 
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
@@ -50,24 +46,5 @@ final class Options {
       default -> 1L;
     };
     return Long.parseLong(m.group(1)) * factor;
-  }
-
-  /** {@code localhost}, an address in 127.0.0.0/8, or ::1 — decided on the text, never by a lookup. */
-  static boolean loopback(String host) {
-    if (host == null) {
-      return false;
-    }
-    if (host.equalsIgnoreCase("localhost")) {
-      return true;
-    }
-    byte[] address = IpAddresses.parse(host);
-    if (address == null) {
-      return false;
-    }
-    try {
-      return InetAddress.getByAddress(address).isLoopbackAddress();
-    } catch (UnknownHostException e) {
-      return false;
-    }
   }
 }

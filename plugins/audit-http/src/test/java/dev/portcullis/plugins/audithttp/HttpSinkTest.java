@@ -149,7 +149,7 @@ class HttpSinkTest {
 
     TestCertificates other = TestCertificates.authority(dir.resolve("pki"), "other-ca");
     Map<String, Object> wrongCa = options("/ingest");
-    wrongCa.put("tls", Map.of("caFile", other.cert().toString(), "verify", true));
+    wrongCa.put("tls", Map.of("caFile", other.cert().toString()));
     assertThat(harness.deliver(sink(wrongCa), records(1, 1)).failed()).isTrue();
     assertThat(collector.received).isEmpty();
 

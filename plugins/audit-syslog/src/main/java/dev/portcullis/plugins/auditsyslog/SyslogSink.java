@@ -29,7 +29,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class SyslogSink implements AuditSink {
 
-  private static final System.Logger LOG = System.getLogger(SyslogSink.class.getName());
 
   private final Vertx vertx;
   private final NetClient client;
@@ -40,8 +39,7 @@ final class SyslogSink implements AuditSink {
   private final SyslogMessages messages;
   private volatile NetSocket socket;
 
-  SyslogSink(Vertx vertx, String name, String host, int port, boolean tls, boolean verify, Path caFile, Path certFile,
-      Path keyFile, Duration timeout, SyslogMessages messages) {
+  SyslogSink(Vertx vertx, String host, int port, boolean tls, Path caFile, Path certFile, Path keyFile, Duration timeout, SyslogMessages messages) {
     this.vertx = vertx;
     this.host = host;
     this.port = port;
@@ -57,18 +55,13 @@ final class SyslogSink implements AuditSink {
     if (tls) {
       options.setSslHandshakeTimeout(timeoutMillis).setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS)
           // NetClient verifies no host name unless told to (unlike the HTTP client)
-          .setHostnameVerificationAlgorithm(verify ? "HTTPS" : "")
-          .setTrustAll(!verify);
+          .setHostnameVerificationAlgorithm("HTTPS");
       if (caFile != null) {
         options.setTrustOptions(new PemTrustOptions().addCertPath(caFile.toString()));
       }
       if (certFile != null) {
         options.setKeyCertOptions(new PemKeyCertOptions().setCertPath(certFile.toString())
             .setKeyPath(keyFile.toString()));
-      }
-      if (!verify) {
-        LOG.log(System.Logger.Level.WARNING, "Audit sink ''{0}'' does not verify the certificate of {1} "
-            + "(tls.verify: false): anyone on the path can read and change the audit trail", name, target);
       }
     }
     this.client = vertx.createNetClient(options);

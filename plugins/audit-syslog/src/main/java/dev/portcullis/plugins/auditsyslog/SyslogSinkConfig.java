@@ -16,11 +16,12 @@ public record SyslogSinkConfig(String host, Integer port, Tls tls, String appNam
 
   /**
    * @param enabled  false for plain TCP, allowed only to a loopback host
-   * @param caFile   PEM certificate(s) that sign the collector's certificate; null for the JVM's trust store
-   * @param verify   check the collector's certificate chain and host name ({@code true})
+   * @param caFile   PEM certificate(s) that sign the collector's certificate; null for the JVM's trust store.
+   *                 The chain and host name are always checked: an audit trail sent to an unverified peer
+   *                 can be read and changed by anyone on the path
    * @param certFile PEM client certificate for mutual TLS (with keyFile)
    * @param keyFile  PEM (PKCS#8) private key of certFile
    */
-  public record Tls(Boolean enabled, String caFile, Boolean verify, String certFile, String keyFile) {
+  public record Tls(Boolean enabled, String caFile, String certFile, String keyFile) {
   }
 }

@@ -3,6 +3,7 @@ package dev.portcullis.plugins.auditsyslog;
 import dev.portcullis.plugin.ConfigErrors;
 import dev.portcullis.plugin.PolicyFactory.Option;
 import dev.portcullis.plugin.audit.AuditSink;
+import dev.portcullis.plugin.net.IpAddresses;
 import dev.portcullis.plugin.audit.AuditSinkFactory;
 import dev.portcullis.plugin.audit.SinkSetup;
 
@@ -41,9 +42,9 @@ public final class SyslogSinkFactory implements AuditSinkFactory<SyslogSinkConfi
     return List.of(
         new Option("host", "host name or IP address", "the syslog collector", null),
         new Option("port", "number", "its TLS syslog port (6514 by convention)", null),
-        new Option("tls", "{ enabled, caFile, verify, certFile, keyFile }",
-            "TLS with verification against caFile (default: the JVM's trust store); certFile and keyFile for "
-                + "mutual TLS; enabled: false (plain TCP) only to a loopback host", "{ enabled: true, verify: true }"),
+        new Option("tls", "{ enabled, caFile, certFile, keyFile }",
+            "TLS, always verified, against caFile (default: the JVM's trust store); certFile and keyFile for "
+                + "mutual TLS; enabled: false (plain TCP) only to a loopback host", "{ enabled: true }"),
         new Option("appName", "text", "APP-NAME of every message (at most 48 printable ASCII characters)",
             DEFAULT_APP_NAME),
         new Option("facility", "facility name or 0..23", "kern, user, mail, daemon, auth, syslog, lpr, news, uucp, "
@@ -69,20 +70,17 @@ public final class SyslogSinkFactory implements AuditSinkFactory<SyslogSinkConfi
     SyslogSinkConfig.Tls tls = config.tls();
     if (tls != null) {
       if (Boolean.FALSE.equals(tls.enabled())) {
-        if (host != null && !host.isEmpty() && !Options.loopback(host)) {
+        if (host != null && !host.isEmpty() && !IpAddresses.isLoopback(host)) {
           errors.add("tls.enabled", "plain TCP is allowed only to a loopback host (localhost, 127.0.0.0/8, ::1): "
               + "the audit trail would cross the network readable and changeable; keep TLS on for " + host);
         }
-        if (tls.caFile() != null || tls.certFile() != null || tls.keyFile() != null || tls.verify() != null) {
-          errors.add("tls", "caFile, verify, certFile and keyFile have no effect with enabled: false");
+        if (tls.caFile() != null || tls.certFile() != null || tls.keyFile() != null) {
+          errors.add("tls", "caFile, certFile and keyFile have no effect with enabled: false");
         }
       } else {
         file("tls.caFile", tls.caFile(), configDirectory, errors);
         file("tls.certFile", tls.certFile(), configDirectory, errors);
         file("tls.keyFile", tls.keyFile(), configDirectory, errors);
-        if (tls.caFile() != null && Boolean.FALSE.equals(tls.verify())) {
-          errors.add("tls.caFile", "has no effect with verify: false; remove one of them");
-        }
         if (tls.certFile() != null && tls.keyFile() == null) {
           errors.add("tls.keyFile", "is required with tls.certFile (mutual TLS needs both)");
         } else if (tls.keyFile() != null && tls.certFile() == null) {
@@ -128,7 +126,6 @@ public final class SyslogSinkFactory implements AuditSinkFactory<SyslogSinkConfi
   public AuditSink create(SyslogSinkConfig config, SinkSetup setup) {
     SyslogSinkConfig.Tls tls = config.tls();
     boolean enabled = tls == null || !Boolean.FALSE.equals(tls.enabled());
-    boolean verify = tls == null || !Boolean.FALSE.equals(tls.verify());
     Path caFile = tls == null ? null : resolve(setup, "tls.caFile", tls.caFile());
     Path certFile = tls == null ? null : resolve(setup, "tls.certFile", tls.certFile());
     Path keyFile = tls == null ? null : resolve(setup, "tls.keyFile", tls.keyFile());
@@ -137,8 +134,8 @@ public final class SyslogSinkFactory implements AuditSinkFactory<SyslogSinkConfi
         SyslogMessages.facility(config.facility() == null ? DEFAULT_FACILITY : config.facility()),
         config.hostname() == null ? setup.instanceId() : config.hostname(),
         config.appName() == null ? DEFAULT_APP_NAME : config.appName());
-    return new SyslogSink(setup.vertx(), setup.name(), config.host().trim(), config.port(), enabled, verify, caFile,
-        certFile, keyFile, timeout, messages);
+    return new SyslogSink(setup.vertx(), config.host().trim(), config.port(), enabled, caFile, certFile, keyFile,
+        timeout, messages);
   }
 
   private static Path resolve(SinkSetup setup, String field, String path) {

@@ -43,6 +43,28 @@ public final class IpAddresses {
     }
   }
 
+  /**
+   * Whether a host names this machine by its text alone: {@code localhost}, an address in
+   * 127.0.0.0/8, or ::1 (brackets accepted). Never looks a name up.
+   */
+  public static boolean isLoopback(String host) {
+    if (host == null) {
+      return false;
+    }
+    if (host.trim().equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    byte[] address = parse(host);
+    if (address == null) {
+      return false;
+    }
+    try {
+      return InetAddress.getByAddress(address).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
   /** The canonical text form (IPv6 compressed as the JDK prints it), or null when not a literal. */
   public static String canonical(String text) {
     byte[] bytes = parse(text);
