@@ -1,7 +1,6 @@
 package dev.portcullis.gateway.config;
 
 import dev.portcullis.gateway.policy.PluginRegistry;
-import dev.portcullis.gateway.policy.PolicyConfigBinder;
 import dev.portcullis.plugin.ConfigErrors;
 import dev.portcullis.plugin.audit.AuditSinkFactory;
 
@@ -199,30 +198,10 @@ final class AuditConfigParser {
       entry.finish();
       return null;
     }
-    if (options != null && !(options instanceof Map)) {
-      entry.error(id, "the options of sink '" + id + "' must be a mapping");
-      entry.finish();
-      return null;
-    }
-    @SuppressWarnings("unchecked")
-    Map<String, Object> map = options == null ? Map.of() : (Map<String, Object>) options;
-    String base = entry.path() + "." + id;
-    int entryLine = entry.line();
-    ConfigErrors errors = (field, message) -> entry.errorAt(ConfigNode.lineOf(lines, field, entryLine),
-        field == null || field.isEmpty() ? base : base + "." + field, message);
-    Record config = PolicyConfigBinder.bind(factory.configType(), map, errors);
-    entry.finish();
-    if (config == null) {
-      return null;
-    }
-    int before = entry.problemCount();
-    try {
-      validate(factory, config, paths.apply(""), errors);
-    } catch (RuntimeException e) {
-      errors.add("", "sink '" + id + "' failed while checking its options: " + e);
-    }
-    return entry.problemCount() == before
-        ? new AuditConfig.Sink(name, id, factory, config, batchSize, retryInitial, retryMax, timeout) : null;
+    Record config = PluginOptions.bind(entry, id, options, lines, factory.configType(), "sink '" + id + "'",
+        (bound, errors) -> validate(factory, bound, paths.apply(""), errors));
+    return config == null ? null
+        : new AuditConfig.Sink(name, id, factory, config, batchSize, retryInitial, retryMax, timeout);
   }
 
   @SuppressWarnings("unchecked")

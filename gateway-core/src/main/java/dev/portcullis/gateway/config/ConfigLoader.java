@@ -3,11 +3,9 @@ package dev.portcullis.gateway.config;
 import dev.portcullis.gateway.net.HostPattern;
 import dev.portcullis.gateway.net.PathNormalizer;
 import dev.portcullis.gateway.policy.PluginRegistry;
-import dev.portcullis.gateway.policy.PolicyConfigBinder;
 import dev.portcullis.gateway.policy.PolicySpec;
 import dev.portcullis.gateway.policy.RoutePolicySetup;
 import dev.portcullis.gateway.tls.TlsPolicy;
-import dev.portcullis.plugin.ConfigErrors;
 import dev.portcullis.plugin.PolicyFactory;
 import dev.portcullis.plugin.net.Cidr;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -347,30 +345,9 @@ public final class ConfigLoader {
         entry.finish();
         return null;
       }
-      if (options != null && !(options instanceof Map)) {
-        entry.error(id, "the options of '" + id + "' must be a mapping");
-        entry.finish();
-        return null;
-      }
-      @SuppressWarnings("unchecked")
-      Map<String, Object> map = options == null ? Map.of() : (Map<String, Object>) options;
-      String base = entry.path() + "." + id;
-      int entryLine = entry.line();
-      ConfigErrors errors = (field, message) -> entry.errorAt(ConfigNode.lineOf(lines, field, entryLine),
-          field == null || field.isEmpty() ? base : base + "." + field, message);
-      Record config = PolicyConfigBinder.bind(factory.configType(), map, errors);
-      entry.finish();
-      if (config == null) {
-        return null;
-      }
-      int before = entry.problemCount();
-      try {
-        PolicySpec.validate(factory, config, setup, errors);
-      } catch (RuntimeException e) {
-        // a plugin bug must refuse the file with a message, not crash the loader
-        errors.add("", "policy '" + id + "' failed while checking its options: " + e);
-      }
-      return entry.problemCount() == before ? new PolicySpec(id, factory, config, mode.equals("shadow"), setup) : null;
+      Record config = PluginOptions.bind(entry, id, options, lines, factory.configType(), "policy '" + id + "'",
+          (bound, errors) -> PolicySpec.validate(factory, bound, setup, errors));
+      return config == null ? null : new PolicySpec(id, factory, config, mode.equals("shadow"), setup);
     }
 
 
