@@ -1,6 +1,5 @@
 package dev.portcullis.plugin.testkit;
 
-import dev.portcullis.gateway.policy.PolicyConfigBinder;
 import dev.portcullis.gateway.policy.RoutePolicySetup;
 import dev.portcullis.plugin.Decision;
 import dev.portcullis.plugin.Policy;
@@ -8,7 +7,6 @@ import dev.portcullis.plugin.PolicyContext;
 import dev.portcullis.plugin.PolicyFactory;
 import dev.portcullis.plugin.net.Cidr;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,23 +50,14 @@ public final class PolicyHarness<C extends Record> {
 
   /** The problems the gateway would report for these options, as {@code field: message}; empty when valid. */
   public List<String> problems(Map<String, Object> options) {
-    List<String> problems = new ArrayList<>();
-    C config = PolicyConfigBinder.bind(factory.configType(), options,
-        (field, message) -> problems.add(field + ": " + message));
-    if (config != null) {
-      factory.validate(config, setup(), (field, message) -> problems.add(field + ": " + message));
-    }
-    return problems;
+    return CheckedOptions.problems(factory.configType(), options, (config, errors) ->
+        factory.validate(config, setup(), errors));
   }
 
   /** A policy for valid options; fails the test with the problems otherwise. */
   public Policy create(Map<String, Object> options) {
-    List<String> problems = problems(options);
-    if (!problems.isEmpty()) {
-      throw new AssertionError("options rejected: " + problems);
-    }
-    C config = PolicyConfigBinder.bind(factory.configType(), options, (field, message) -> {
-    });
+    C config = CheckedOptions.valid(factory.configType(), options, (bound, errors) ->
+        factory.validate(bound, setup(), errors));
     return factory.create(config, setup());
   }
 

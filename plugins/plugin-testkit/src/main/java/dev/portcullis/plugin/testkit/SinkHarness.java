@@ -1,6 +1,5 @@
 package dev.portcullis.plugin.testkit;
 
-import dev.portcullis.gateway.policy.PolicyConfigBinder;
 import dev.portcullis.plugin.audit.AuditRecord;
 import dev.portcullis.plugin.audit.AuditSink;
 import dev.portcullis.plugin.audit.AuditSinkFactory;
@@ -12,7 +11,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -67,23 +65,14 @@ public final class SinkHarness<C extends Record> {
 
   /** The problems the gateway would report for these options, as {@code field: message}; empty when valid. */
   public List<String> problems(Map<String, Object> options) {
-    List<String> problems = new ArrayList<>();
-    C config = PolicyConfigBinder.bind(factory.configType(), options,
-        (field, message) -> problems.add(field + ": " + message));
-    if (config != null) {
-      factory.validate(config, configDir, (field, message) -> problems.add(field + ": " + message));
-    }
-    return problems;
+    return CheckedOptions.problems(factory.configType(), options, (config, errors) ->
+        factory.validate(config, configDir, errors));
   }
 
   /** A sink for valid options; fails the test with the problems otherwise. */
   public AuditSink create(Map<String, Object> options) {
-    List<String> problems = problems(options);
-    if (!problems.isEmpty()) {
-      throw new AssertionError("options rejected: " + problems);
-    }
-    C config = PolicyConfigBinder.bind(factory.configType(), options, (field, message) -> {
-    });
+    C config = CheckedOptions.valid(factory.configType(), options, (bound, errors) ->
+        factory.validate(bound, configDir, errors));
     return factory.create(config, setup());
   }
 
