@@ -82,7 +82,7 @@ public final class AuditLog {
    */
   public Future<Long> authentication(String type, String requestId, String client, String subject, String tenant,
       String method, String reason) {
-    return pseudonym(subject).compose(pseudonym -> journal.append(event(type).put("requestId", requestId)
+    return pseudonymOf(subject).compose(pseudonym -> journal.append(event(type).put("requestId", requestId)
         .put("client", client).put("subject", pseudonym).put("tenant", tenant).put("method", method)
         .put("reason", reason).bytes(), false));
   }
@@ -94,7 +94,7 @@ public final class AuditLog {
    * @param reason     logout, revoked, password-changed, …
    */
   public Future<Long> session(String type, String subject, String sessionRef, String reason) {
-    return pseudonym(subject).compose(pseudonym -> journal.append(event(type).put("subject", pseudonym)
+    return pseudonymOf(subject).compose(pseudonym -> journal.append(event(type).put("subject", pseudonym)
         .put("session", sessionRef).put("reason", reason).bytes(), false));
   }
 
@@ -112,7 +112,7 @@ public final class AuditLog {
    */
   public Future<Long> admin(String actor, String action, String targetType, String target,
       Map<String, String> changes) {
-    return pseudonym(actor).compose(pseudonym -> journal.append(event("admin." + action).put("actor", pseudonym)
+    return pseudonymOf(actor).compose(pseudonym -> journal.append(event("admin." + action).put("actor", pseudonym)
         .put("targetType", targetType).put("target", target).put("changes", changes).bytes(), true));
   }
 
@@ -122,10 +122,6 @@ public final class AuditLog {
 
   /** The subject's pseudonym (null for none); complete at once when it is cached. */
   public Future<String> pseudonymOf(String subject) {
-    return pseudonym(subject);
-  }
-
-  private Future<String> pseudonym(String subject) {
     if (subject == null) {
       return Future.succeededFuture(null);
     }

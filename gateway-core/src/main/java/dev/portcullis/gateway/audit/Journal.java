@@ -422,7 +422,13 @@ public final class Journal {
           + "where; to start a new journal anyway, move the directory aside");
     }
     if (head.seq() > 0) {
-      String atHead = hashOf(SegmentFiles.path(settings.directory(), head.segment(), codec.encrypted()), head.seq());
+      // usually the head names the last record (read just now); else it lies in the head's segment, or
+      // in the one before it when the head was written for a segment opened but not yet written to
+      String atHead = head.seq() == tail.lastSeq ? tail.lastHash
+          : hashOf(SegmentFiles.path(settings.directory(), head.segment(), codec.encrypted()), head.seq());
+      if (atHead == null && head.segment() > 1) {
+        atHead = hashOf(SegmentFiles.path(settings.directory(), head.segment() - 1, codec.encrypted()), head.seq());
+      }
       if (!head.hash().equals(atHead)) {
         throw new IOException("the audit journal in " + settings.directory() + " does not hold the record its signed "
             + "head names (record " + head.seq() + " in segment " + head.segment() + "): it was changed or "

@@ -242,6 +242,31 @@ class JournalTest {
   }
 
   @Test
+  void aCrashRightAfterAStartThatWroteNothingIsRecoveredFrom() throws Exception {
+    JournalFixture fx = filled(null);
+    Journal running = fx.open(4096, null); // opens an empty segment; its head names the last sealed record
+    Path crashed = root.resolve("crashed");
+    try {
+      // the files as a crash would leave them now
+      Files.createDirectories(crashed.resolve("audit"));
+      try (var files = Files.list(fx.dir)) {
+        for (Path file : files.filter(Files::isRegularFile).toList()) {
+          Files.copy(file, crashed.resolve("audit").resolve(file.getFileName()));
+        }
+      }
+      Files.copy(fx.key, crashed.resolve(fx.key.getFileName()));
+      Files.copy(CheckpointKey.publicFile(fx.key), crashed.resolve(CheckpointKey.publicFile(fx.key).getFileName()));
+    } finally {
+      running.close();
+    }
+    JournalFixture after = new JournalFixture(crashed);
+    Journal reopened = after.open(4096, null);
+    JournalFixture.fill(reopened, 3, false);
+    reopened.close();
+    assertThat(after.verify(null).findings()).isEmpty();
+  }
+
+  @Test
   void aRecordEditedAfterTheHeadWasSignedIsRefusedAtStart() throws Exception {
     JournalFixture fx = filled(null);
     long last = fx.verify(null).segments();
