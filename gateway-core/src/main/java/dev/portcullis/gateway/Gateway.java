@@ -57,11 +57,15 @@ public final class Gateway {
   private final RedirectListener redirect;
   private final ConfigWatcher watcher;
   private final PluginRegistry plugins;
+  /** What sessions, second factors and policies decide by (tests move it; the journal keeps real time). */
+  private final Clock clock;
   private IdentityServices identity;
   private AuditService audit;
   private ClusterStream clusterStream;
 
-  private Gateway(Vertx vertx, GatewayConfig config, Function<String, String> env, PluginRegistry plugins) {
+  private Gateway(Vertx vertx, GatewayConfig config, Function<String, String> env, PluginRegistry plugins,
+      Clock clock) {
+    this.clock = clock;
     this.vertx = vertx;
     this.initial = config;
     this.plugins = plugins;
@@ -92,10 +96,16 @@ public final class Gateway {
    * @param plugins the installed policy plugins; the same set validates every reloaded file
    */
   public static Future<Gateway> start(GatewayConfig config, Function<String, String> env, PluginRegistry plugins) {
+    return start(config, env, plugins, Clock.systemUTC());
+  }
+
+  /** As above, deciding by {@code clock} (sessions, second factors, policies). */
+  public static Future<Gateway> start(GatewayConfig config, Function<String, String> env, PluginRegistry plugins,
+      Clock clock) {
     Vertx vertx = Vertx.vertx(new VertxOptions()
         .setEventLoopPoolSize(config.eventLoops())
         .setPreferNativeTransport(true));
-    Gateway gateway = new Gateway(vertx, config, env, plugins);
+    Gateway gateway = new Gateway(vertx, config, env, plugins, clock);
     return gateway.startAll().map(gateway).recover(err -> (gateway.identity == null ? Future.<Void>succeededFuture()
         : gateway.identity.close())
         .eventually(() -> gateway.audit == null ? Future.succeededFuture() : gateway.audit.close())
@@ -122,7 +132,7 @@ public final class Gateway {
         .compose(material -> startIdentity(config).map(material))
         .compose(material -> deployEmbeddedBackends(config, material.publicFiles().cert()).map(material))
         .compose(material -> {
-          pipeline.set(new RequestPipeline(vertx, config, observer, metrics, identity, audit.log()));
+          pipeline.set(new RequestPipeline(vertx, config, observer, metrics, identity, audit.log(), clock));
           // Port 0 (tests) would give each instance its own port, so it gets one instance.
           int instances = pub.port() == 0 ? 1 : config.eventLoops();
           Future<String> publicStarted = vertx.deployVerticle(() -> {
@@ -184,7 +194,7 @@ public final class Gateway {
     if (!config.identityEnabled()) {
       return Future.succeededFuture();
     }
-    return IdentityServices.start(vertx, config, Clock.systemUTC(), metrics, audit.log()).map(services -> {
+    return IdentityServices.start(vertx, config, clock, metrics, audit.log()).map(services -> {
       identity = services;
       audit.log().pseudonyms(services.iam()::auditPseudonym);
       AuditQueries queries = new AuditQueries(audit.journal(), config.audit().signingKey(),
@@ -236,7 +246,7 @@ public final class Gateway {
       identity.updateHosts(next);
     }
     RequestPipeline previous = pipeline.getAndSet(new RequestPipeline(vertx, next, observer, metrics, identity,
-        audit.log()));
+        audit.log(), clock));
     // Requests already inside the old version (e.g. waiting on a policy) still use its upstream
     // clients: close them only after the drain time, then give stragglers a few more seconds.
     vertx.setTimer(Math.max(1, running.limits().drainTimeout().toMillis()),

@@ -74,17 +74,27 @@ public final class AuditLog {
 
   /**
    * An authentication event: {@code auth.login}, {@code auth.failure}, {@code auth.lockout},
-   * {@code auth.logout}, {@code auth.mfa.enrol}, {@code auth.mfa.verify}, {@code auth.mfa.failure}.
+   * {@code auth.logout}, {@code auth.mfa.enrol}, {@code auth.mfa.verify}, {@code auth.mfa.failure},
+   * {@code auth.mfa.lockout}, {@code auth.mfa.postpone}.
    *
    * @param subject the user when known (never the name someone typed for an unknown user)
-   * @param method  pwd, oidc, otp, bearer, api-token
+   * @param method  pwd, sso, otp, rc (recovery code), bearer, api-token
    * @param reason  a stable key for failures, e.g. {@code bad-credentials}, {@code locked}
    */
   public Future<Long> authentication(String type, String requestId, String client, String subject, String tenant,
       String method, String reason) {
+    return authentication(type, requestId, client, subject, tenant, method, reason, null);
+  }
+
+  /**
+   * As above, with {@code remaining}: how many recovery codes are left after one was used
+   * ({@code auth.mfa.verify} with method {@code rc}).
+   */
+  public Future<Long> authentication(String type, String requestId, String client, String subject, String tenant,
+      String method, String reason, Integer remaining) {
     return pseudonymOf(subject).compose(pseudonym -> journal.append(event(type).put("requestId", requestId)
         .put("client", client).put("subject", pseudonym).put("tenant", tenant).put("method", method)
-        .put("reason", reason).bytes(), false));
+        .put("reason", reason).put("remaining", remaining).bytes(), false));
   }
 
   /**

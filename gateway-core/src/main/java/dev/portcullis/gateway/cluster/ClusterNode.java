@@ -20,6 +20,10 @@ public final class ClusterNode {
   public static final String SESSIONS = "portcullis-sessions";
   public static final String LOGIN_FAILURES = "portcullis-login-failures";
   public static final String OIDC_STATES = "portcullis-oidc-states";
+  /** Sign-ins that proved the password and still owe their second factor. */
+  public static final String PENDING_LOGINS = "portcullis-pending-logins";
+  /** The last TOTP time step each user used (replay protection). */
+  public static final String OTP_STEPS = "portcullis-otp-steps";
   public static final String IAM_CHANGES = "portcullis-iam-changes";
   /** Audit records of every instance, published only while someone tails them (see ClusterStream). */
   public static final String AUDIT_STREAM = "portcullis-audit-stream";
@@ -85,6 +89,9 @@ public final class ClusterNode {
         .addIndexConfig(new com.hazelcast.config.IndexConfig(IndexType.HASH, "userId")));
     hz.addMapConfig(new MapConfig(LOGIN_FAILURES).setBackupCount(Math.max(1, config.sessionBackups())));
     hz.addMapConfig(new MapConfig(OIDC_STATES).setBackupCount(Math.max(1, config.sessionBackups())));
+    hz.addMapConfig(new MapConfig(PENDING_LOGINS).setBackupCount(Math.max(1, config.sessionBackups()))
+        .addIndexConfig(new com.hazelcast.config.IndexConfig(IndexType.HASH, "userId")));
+    hz.addMapConfig(new MapConfig(OTP_STEPS).setBackupCount(Math.max(1, config.sessionBackups())));
     return hz;
   }
 }

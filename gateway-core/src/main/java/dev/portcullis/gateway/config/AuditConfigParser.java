@@ -9,7 +9,6 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -126,18 +125,7 @@ final class AuditConfigParser {
     if (raw == null) {
       return null;
     }
-    try {
-      byte[] key = Base64.getDecoder().decode(raw.trim());
-      if (key.length != 32) {
-        node.error("key", "must be 32 bytes (AES-256) in base64, e.g. from 'openssl rand -base64 32'; got "
-            + key.length + " bytes");
-        return null;
-      }
-      return key;
-    } catch (IllegalArgumentException e) {
-      node.error("key", "is not base64 (the value is not shown); generate one with 'openssl rand -base64 32'");
-      return null;
-    }
+    return AesKeys.decode(node, "key", raw);
   }
 
   private List<AuditConfig.Sink> sinks(ConfigNode node) {

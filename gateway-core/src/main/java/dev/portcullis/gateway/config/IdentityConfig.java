@@ -18,7 +18,8 @@ public record IdentityConfig(
     Sessions sessions,
     List<Issuer> issuers,
     List<OidcProvider> oidc,
-    Assertion assertion) {
+    Assertion assertion,
+    Mfa mfa) {
 
   /** JDBC URL of the IAM store; the default is an H2 file in the data directory. */
   public record Store(String jdbcUrl, String username, String password, int maxPoolSize, boolean seedDemo,
@@ -78,5 +79,23 @@ public record IdentityConfig(
 
   /** The signed identity assertion (ES256 JWT) that upstreams receive. */
   public record Assertion(String issuer, Duration lifetime, Duration keyRotation) {
+  }
+
+  /**
+   * The TOTP second factor (RFC 6238): parameters for new enrolments, the AES-256 key that seals
+   * the stored secrets (null: a key file generated in the data directory), and which roles must
+   * enrol.
+   *
+   * @param secretKeyFile where the generated key lives when {@code secretKey} is null
+   */
+  public record Mfa(String issuer, String algorithm, int digits, Duration period, int recoveryCodes,
+      byte[] secretKey, Path secretKeyFile, List<Enforcement> enforce) {
+  }
+
+  /**
+   * Holders of any of {@code roles} must enrol a second factor; until {@code grace} has passed
+   * since their first sign-in under this rule they may postpone it.
+   */
+  public record Enforcement(Set<String> roles, Duration grace) {
   }
 }

@@ -35,7 +35,8 @@ final class IdentityConfigParser {
     }
     IdentityConfig config = new IdentityConfig(store(node.object("store", false), dataDir),
         passwords(node.object("passwords", false)), login(node.object("login", false)),
-        sessions(node.object("sessions", false)), issuers(node), oidc(node), assertion(node.object("assertion", false)));
+        sessions(node.object("sessions", false)), issuers(node), oidc(node), assertion(node.object("assertion", false)),
+        mfa(node.object("mfa", false), dataDir));
     node.finish();
     return config;
   }
@@ -194,6 +195,56 @@ final class IdentityConfigParser {
     }
     node.finish();
     return assertion;
+  }
+
+  private IdentityConfig.Mfa mfa(ConfigNode node, Path dataDir) {
+    Path generated = dataDir.resolve("totp-secret.key");
+    if (node == null) {
+      return new IdentityConfig.Mfa("Portcullis", "SHA1", 6, Duration.ofSeconds(30), 10, null, generated, List.of());
+    }
+    String issuer = node.string("issuer", "Portcullis");
+    if (issuer.isBlank() || issuer.length() > 64 || issuer.contains(":")) {
+      node.error("issuer", "must be 1 to 64 characters without ':' (authenticator apps show it beside the code)");
+    }
+    String algorithm = node.string("algorithm", "SHA1").toUpperCase(Locale.ROOT);
+    if (!Set.of("SHA1", "SHA256", "SHA512").contains(algorithm)) {
+      node.error("algorithm", "must be SHA1, SHA256 or SHA512 (most authenticator apps support only SHA1)");
+    }
+    int digits = node.integer("digits", 6, 6, 8);
+    Duration period = node.duration("period", Duration.ofSeconds(30));
+    if (period.toMillis() % 1000 != 0 || period.getSeconds() < 15 || period.getSeconds() > 120) {
+      node.error("period", "must be whole seconds between 15s and 120s");
+    }
+    int recoveryCodes = node.integer("recoveryCodes", 10, 5, 20);
+    byte[] key = null;
+    String raw = node.string("secretKey", null);
+    Path keyFile = file(node, "secretKeyFile");
+    if (raw != null && keyFile != null) {
+      node.error("secretKey", "give secretKey or secretKeyFile, not both");
+    } else if (raw != null) {
+      key = AesKeys.decode(node, "secretKey", raw);
+    } else if (keyFile != null) {
+      key = AesKeys.read(node, "secretKeyFile", keyFile);
+    }
+    List<IdentityConfig.Enforcement> enforce = new ArrayList<>();
+    for (ConfigNode rule : node.list("enforce", false)) {
+      if (!rule.isMapping()) {
+        rule.error("a rule must be a mapping such as { roles: [iam-admin], grace: 7d }");
+        continue;
+      }
+      Set<String> roles = new LinkedHashSet<>(rule.stringList("roles"));
+      if (roles.isEmpty() || roles.stream().anyMatch(String::isBlank)) {
+        rule.error("roles", "list the roles whose holders must enrol (at least one, none blank)");
+      }
+      Duration grace = rule.duration("grace", Duration.ZERO);
+      if (grace.isNegative() || grace.compareTo(Duration.ofDays(90)) > 0) {
+        rule.error("grace", "must be between 0 (enrol at the next sign-in) and 90d");
+      }
+      enforce.add(new IdentityConfig.Enforcement(Set.copyOf(roles), grace));
+      rule.finish();
+    }
+    node.finish();
+    return new IdentityConfig.Mfa(issuer, algorithm, digits, period, recoveryCodes, key, generated, List.copyOf(enforce));
   }
 
   GatewayConfig.AssertionSpec assertionSpec(ConfigNode node, String routeId) {

@@ -13,6 +13,8 @@ public final class GatewayCookies {
   public static final String SESSION = PREFIX;
   public static final String CSRF = PREFIX + "-csrf";
   public static final String OIDC = PREFIX + "-oidc";
+  /** A sign-in that proved its first factor and still owes its second. */
+  public static final String MFA_PENDING = PREFIX + "-mfa";
 
   private GatewayCookies() {
   }

@@ -1,5 +1,9 @@
 package dev.portcullis.gateway.identity;
 
+import dev.portcullis.gateway.identity.mfa.OtpReplayGuard;
+import dev.portcullis.gateway.identity.mfa.SecondFactor;
+import dev.portcullis.gateway.identity.mfa.TotpSecretBox;
+
 import com.hazelcast.core.HazelcastInstance;
 import dev.portcullis.gateway.audit.AuditLog;
 import dev.portcullis.gateway.cluster.ClusterNode;
@@ -60,9 +64,11 @@ public final class IdentityServices {
       new java.util.concurrent.atomic.AtomicReference<>(List.of());
   private final long keyTimer;
   private final AuditLog audit;
+  private final SecondFactor secondFactor;
+  private final io.vertx.core.WorkerExecutor mfaWorkers;
 
   private record Opened(Database database, HazelcastInstance hazelcast, JdbcIamStore store, PasswordHasher hasher,
-      SigningKeys keys, byte[] pseudonymKey, byte[] sessionKey) {
+      SigningKeys keys, byte[] pseudonymKey, byte[] sessionKey, TotpSecretBox totpBox) {
   }
 
   private IdentityServices(Vertx vertx, GatewayConfig config, Opened opened, Clock clock, GatewayMetrics metrics,
@@ -85,8 +91,13 @@ public final class IdentityServices {
     this.assertions = new AssertionSigner(signingKeys, new Pseudonyms(opened.pseudonymKey()),
         identity.assertion().issuer(), identity.assertion().lifetime(), clock);
     this.oidc = identity.oidc().isEmpty() ? null : new OidcLogin(vertx, identity.oidc(), hazelcast, iam, clock);
+    this.mfaWorkers = vertx.createSharedWorkerExecutor("portcullis-mfa", 4);
+    this.secondFactor = new SecondFactor(iam, opened.totpBox(), hasher, new OtpReplayGuard(hazelcast, mfaWorkers),
+        throttle, resolver, audit, identity.mfa(), clock);
+    SessionStore pending = new SessionStore(vertx, hazelcast, ClusterNode.PENDING_LOGINS,
+        LoginPortal.PENDING_SIGN_IN, LoginPortal.PENDING_SIGN_IN, clock, opened.sessionKey());
     this.portal = new LoginPortal(iam, hasher, sessions, throttle, oidc, hosts::get, assertions::jwks,
-        metrics::signIn, audit);
+        metrics::signIn, audit, secondFactor, pending, clock);
     updateHosts(config);
     // Other instances may rotate the shared keys: re-read them now and then.
     this.keyTimer = vertx.setPeriodic(Duration.ofMinutes(1).toMillis(), id -> iam.blocking(() -> {
@@ -119,7 +130,9 @@ public final class IdentityServices {
         keys.refresh();
         byte[] pseudonymKey = Base64.getUrlDecoder().decode(store.secret("pseudonym-key", Secrets::random256));
         byte[] sessionKey = Base64.getUrlDecoder().decode(store.secret("session-mac-key", Secrets::random256));
-        return new Opened(database, hazelcast, store, hasher, keys, pseudonymKey, sessionKey);
+        TotpSecretBox totpBox = identity.mfa().secretKey() != null ? new TotpSecretBox(identity.mfa().secretKey())
+            : TotpSecretBox.fromGeneratedFile(identity.mfa().secretKeyFile());
+        return new Opened(database, hazelcast, store, hasher, keys, pseudonymKey, sessionKey, totpBox);
       } catch (RuntimeException e) {
         hazelcast.shutdown();
         database.close();
@@ -202,6 +215,11 @@ public final class IdentityServices {
     return portal;
   }
 
+  /** TOTP enrolment, verification and the admin reset. */
+  public SecondFactor secondFactor() {
+    return secondFactor;
+  }
+
   public LoginThrottle throttle() {
     return throttle;
   }
@@ -221,6 +239,7 @@ public final class IdentityServices {
         .eventually(() -> vertx.executeBlocking(() -> {
           iam.close();
           throttle.close();
+          mfaWorkers.close();
           try {
             hazelcast.shutdown();
           } finally {

@@ -21,19 +21,36 @@ final class Challenges {
 
   static void login(Exchange exchange, boolean portal, String hint) {
     if (portal && isBrowser(exchange.request())) {
-      String query = exchange.request().query();
-      String back = query == null ? exchange.path() : exchange.path() + "?" + query;
-      exchange.outcome("LOGIN_REDIRECT");
-      exchange.decided("challenge", "LOGIN_REDIRECT");
-      HttpServerRequest request = exchange.request();
-      request.resume();
-      request.response().setStatusCode(302).putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-          .putHeader(HttpHeaders.LOCATION, LoginPortal.PREFIX + "login?rd="
-              + URLEncoder.encode(back, StandardCharsets.UTF_8)).end();
+      toPortal(exchange, "LOGIN_REDIRECT", LoginPortal.PREFIX + "login");
       return;
     }
     exchange.response().putHeader("WWW-Authenticate", "Bearer realm=\"portcullis\"");
     exchange.reject(new Problem(401, "AUTHENTICATION_REQUIRED", "Unauthorized", hint));
+  }
+
+  /**
+   * A second factor is missing or too old: a browser goes to the second-factor page (which also
+   * offers enrolment); any other client gets RFC 9470's {@code insufficient_user_authentication}.
+   */
+  static void secondFactor(Exchange exchange, boolean portal, String hint) {
+    if (portal && isBrowser(exchange.request())) {
+      toPortal(exchange, "MFA_REDIRECT", LoginPortal.PREFIX + "mfa");
+      return;
+    }
+    exchange.response().putHeader("WWW-Authenticate", "Bearer realm=\"portcullis\", "
+        + "error=\"insufficient_user_authentication\", error_description=\"" + quoted(hint) + "\"");
+    exchange.reject(new Problem(401, "MFA_REQUIRED", "Unauthorized", hint));
+  }
+
+  private static void toPortal(Exchange exchange, String outcome, String page) {
+    String query = exchange.request().query();
+    String back = query == null ? exchange.path() : exchange.path() + "?" + query;
+    exchange.outcome(outcome);
+    exchange.decided("challenge", outcome);
+    HttpServerRequest request = exchange.request();
+    request.resume();
+    request.response().setStatusCode(302).putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+        .putHeader(HttpHeaders.LOCATION, page + "?rd=" + URLEncoder.encode(back, StandardCharsets.UTF_8)).end();
   }
 
   static void invalidToken(Exchange exchange, String reason) {

@@ -60,6 +60,8 @@ final class PolicyStage implements Stage {
           Decision.Challenge challenge = (Decision.Challenge) verdict.decision();
           if (challenge.kind().equals("login")) {
             Challenges.login(exchange, portal, challenge.hint());
+          } else if (challenge.kind().equals("mfa")) {
+            Challenges.secondFactor(exchange, portal, challenge.hint());
           } else {
             Challenges.other(exchange, challenge.kind(), challenge.hint());
           }

@@ -53,11 +53,17 @@ public final class TestGateway implements AutoCloseable {
   }
 
   public static TestGateway start(Path dir, String yaml, Map<String, String> env) {
+    return start(dir, yaml, env, java.time.Clock.systemUTC());
+  }
+
+  /** A gateway whose sessions, second factors and policies decide by {@code clock}. */
+  public static TestGateway start(Path dir, String yaml, Map<String, String> env, java.time.Clock clock) {
     try {
       Path file = dir.resolve("gateway.yaml");
       Files.writeString(file, yaml);
       GatewayConfig config = ConfigLoader.load(file, env::get);
-      Gateway gateway = await(Gateway.start(config, env::get));
+      Gateway gateway = await(Gateway.start(config, env::get, dev.portcullis.gateway.policy.PluginRegistry.classpath(),
+          clock));
       return new TestGateway(gateway, file);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -125,5 +125,9 @@ final class Html {
                background: color-mix(in srgb, var(--error) 10%, transparent); }
       .sso { margin-top: 1.5rem; border-top: 1px solid color-mix(in srgb, CanvasText 20%, transparent); }
       .sso ul { list-style: none; margin: 0; padding: 0; }
+      .qr { display: block; margin: 1rem auto; width: 240px; height: 240px; image-rendering: pixelated; }
+      .secret, .codes code { font: 600 1rem/1.6 ui-monospace, SFMono-Regular, Menlo, monospace; letter-spacing: .05em; }
+      .codes { columns: 2; padding-left: 1.5rem; }
+      .hint { font-size: .9rem; color: color-mix(in srgb, CanvasText 70%, transparent); }
       """;
 }

@@ -6,6 +6,7 @@ import dev.portcullis.gateway.identity.Iam;
 import dev.portcullis.gateway.identity.PasswordHasher;
 import dev.portcullis.gateway.identity.Secrets;
 import dev.portcullis.gateway.identity.login.LoginThrottle;
+import dev.portcullis.gateway.identity.mfa.SecondFactor;
 import dev.portcullis.gateway.identity.session.SessionStore;
 import dev.portcullis.gateway.identity.store.User;
 import dev.portcullis.gateway.net.HostPattern;
@@ -39,6 +40,8 @@ public final class LoginPortal {
   private static final Logger LOG = LoggerFactory.getLogger(LoginPortal.class);
   public static final String PREFIX = "/.portcullis/";
   public static final String JWKS_PATH = "/.well-known/jwks.json";
+  /** How long a sign-in may take between its first factor and its second. */
+  public static final Duration PENDING_SIGN_IN = Duration.ofMinutes(5);
   private static final int MAX_FORM = 16 * 1024;
   private static final String BAD_CREDENTIALS = "The username or password is incorrect.";
   /** Password checks waiting or running at once; beyond this a sign-in is asked to retry (503). */
@@ -54,14 +57,22 @@ public final class LoginPortal {
   private final java.util.function.Supplier<Map<String, Object>> jwks;
   private final java.util.function.BiConsumer<String, String> signIns;
   private final AuditLog audit;
+  private final SecondFactor factor;
+  private final SessionStore pending;
+  private final MfaPages mfa;
 
   /**
    * @param signIns told (method, result) of every sign-in attempt: pwd or sso; success, failure, locked
+   * @param pending sign-ins that proved their first factor and owe the second
    */
   public LoginPortal(Iam iam, PasswordHasher hasher, SessionStore sessions, LoginThrottle throttle, OidcLogin oidc,
       java.util.function.Supplier<List<HostPattern>> hosts, java.util.function.Supplier<Map<String, Object>> jwks,
-      java.util.function.BiConsumer<String, String> signIns, AuditLog audit) {
+      java.util.function.BiConsumer<String, String> signIns, AuditLog audit, SecondFactor factor,
+      SessionStore pending, java.time.Clock clock) {
     this.audit = audit;
+    this.factor = factor;
+    this.pending = pending;
+    this.mfa = new MfaPages(this, factor, sessions, pending, clock);
     this.iam = iam;
     this.hasher = hasher;
     this.sessions = sessions;
@@ -140,6 +151,9 @@ public final class LoginPortal {
         }
       }
       default -> {
+        if (MfaPages.serves(path) && mfa.handle(exchange, path, method)) {
+          return;
+        }
         if (oidc != null && oidc.serves(path)) {
           request.resume();
           oidc.handle(exchange, this);
@@ -246,26 +260,50 @@ public final class LoginPortal {
     return new PasswordCheck(found, null, null);
   }
 
-  /** Logs the browser in as {@code user}: a fresh session id (any old one ends), then on to the target. */
+  /**
+   * The browser proved its first factor ({@code method}) as {@code user}: when a second factor is
+   * owed (enrolled, or a rule requires enrolment), a pending sign-in under its own cookie and on to
+   * the second-factor page; otherwise the session at once, and on to the target.
+   */
   public Future<Void> startSession(Exchange exchange, User user, String method, String target) {
-    HttpServerRequest request = exchange.request();
-    String previous = GatewayCookies.value(request, GatewayCookies.SESSION);
+    return factor.need(user.id()).compose(need -> {
+      if (need.requirement() == SecondFactor.Requirement.NONE) {
+        return openSession(exchange, user.id(), user.tenantId(), method,
+            () -> sessions.create(user.id(), user.tenantId(), user.username(), method)).map(id -> {
+              PortalResponse.redirect(exchange.request(), 303, target, List.of(
+                  PortalResponse.cookie(GatewayCookies.SESSION, id, "Lax", -1),
+                  PortalResponse.clear(GatewayCookies.CSRF, "Strict")));
+              return null;
+            });
+      }
+      return pending.create(user.id(), user.tenantId(), user.username(), method).map(id -> {
+        PortalResponse.redirect(exchange.request(), 303, MfaPages.next(need.requirement(), target), List.of(
+            MfaPages.pendingCookie(id), PortalResponse.clear(GatewayCookies.CSRF, "Strict")));
+        return null;
+      });
+    });
+  }
+
+  /**
+   * Opens a session for a sign-in whose factors are all proven ({@code method} is the first
+   * factor): any old session of this browser ends, {@code create} stores the new one, and the
+   * sign-in is journaled before the id is handed out — a sign-in that cannot be recorded does not
+   * happen. Resolves to the new session id.
+   */
+  Future<String> openSession(Exchange exchange, String userId, String tenantId, String method,
+      java.util.function.Supplier<Future<String>> create) {
+    String previous = GatewayCookies.value(exchange.request(), GatewayCookies.SESSION);
     return sessions.delete(previous)
-        .compose(v -> sessions.create(user.id(), user.tenantId(), user.username(), method))
-        // journaled before the cookie is handed out: a sign-in that cannot be recorded does not happen
-        .compose(id -> audit.authentication("auth.login", exchange.requestId(), exchange.clientAddress(), user.id(),
-                user.tenantId(), method, null)
-            .compose(seq -> audit.session("session.created", user.id(), sessionRef(id), method))
+        .compose(v -> create.get())
+        .compose(id -> audit.authentication("auth.login", exchange.requestId(), exchange.clientAddress(), userId,
+                tenantId, method, null)
+            .compose(seq -> audit.session("session.created", userId, sessionRef(id), method))
             .recover(err -> sessions.delete(id).transform(v -> Future.<Long>failedFuture(err)))
             .map(id))
-        .map(id -> {
+        .onSuccess(id -> {
           counted(method, "success");
-          LOG.info("User {} signed in ({}) from {} (request {})", user.id(), method, exchange.clientAddress(),
+          LOG.info("User {} signed in ({}) from {} (request {})", userId, method, exchange.clientAddress(),
               exchange.requestId());
-          PortalResponse.redirect(request, 303, target, List.of(
-              PortalResponse.cookie(GatewayCookies.SESSION, id, "Lax", -1),
-              PortalResponse.clear(GatewayCookies.CSRF, "Strict")));
-          return null;
         });
   }
 
@@ -314,7 +352,7 @@ public final class LoginPortal {
    * Reads a small url-encoded form and checks its CSRF token; resolves to null after answering
    * when the form is refused.
    */
-  private Future<MultiMap> form(Exchange exchange) {
+  Future<MultiMap> form(Exchange exchange) {
     HttpServerRequest request = exchange.request();
     String type = request.getHeader("Content-Type");
     String length = request.getHeader("Content-Length");

@@ -31,6 +31,16 @@ final class PortalResponse {
     response.setStatusCode(status).putHeader("Location", location).end();
   }
 
+  static void png(HttpServerRequest request, byte[] image) {
+    HttpServerResponse response = request.response();
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    secure(response);
+    response.setStatusCode(200).putHeader("Content-Type", "image/png")
+        .end(io.vertx.core.buffer.Buffer.buffer(image));
+  }
+
   private static void secure(HttpServerResponse response) {
     response.putHeader("Cache-Control", "no-store")
         .putHeader("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; "

@@ -32,6 +32,8 @@ public final class SessionStore {
   private final Clock clock;
 
   private final byte[] macKey;
+  /** Seals entries to their map too: an entry copied from another map does not verify here. */
+  private final String macDomain;
 
   /**
    * @param macKey key of the HMAC that seals each stored session to its map key. It comes from the
@@ -40,11 +42,21 @@ public final class SessionStore {
    */
   public SessionStore(Vertx vertx, HazelcastInstance hazelcast, IdentityConfig.Sessions config, Clock clock,
       byte[] macKey) {
+    this(vertx, hazelcast, ClusterNode.SESSIONS, config.idleTimeout(), config.absoluteTimeout(), clock, macKey);
+  }
+
+  /**
+   * A store over another map, e.g. sign-ins that still owe their second factor (a separate map and
+   * cookie, so such an entry can never pass for a session).
+   */
+  public SessionStore(Vertx vertx, HazelcastInstance hazelcast, String mapName, Duration idle, Duration absolute,
+      Clock clock, byte[] macKey) {
     this.macKey = macKey.clone();
     this.vertx = vertx;
-    this.map = hazelcast.getMap(ClusterNode.SESSIONS);
-    this.idle = config.idleTimeout();
-    this.absolute = config.absoluteTimeout();
+    this.map = hazelcast.getMap(mapName);
+    this.macDomain = mapName.equals(ClusterNode.SESSIONS) ? "" : mapName + "|";
+    this.idle = idle;
+    this.absolute = absolute;
     this.clock = clock;
   }
 
@@ -52,6 +64,15 @@ public final class SessionStore {
   public Future<String> create(String userId, String tenantId, String username, String method) {
     Instant now = clock.instant();
     return store(new Session(userId, tenantId, username, java.util.Map.of(method, now), now, now.plus(absolute)));
+  }
+
+  /**
+   * A new session carrying methods proven earlier (e.g. the password before the second factor);
+   * its absolute end counts from now.
+   */
+  public Future<String> create(String userId, String tenantId, String username, java.util.Map<String, Instant> methods) {
+    Instant now = clock.instant();
+    return store(new Session(userId, tenantId, username, methods, now, now.plus(absolute)));
   }
 
   /** The live session for a cookie value, or null (unknown, idle too long, or past its absolute end). */
@@ -101,7 +122,7 @@ public final class SessionStore {
   }
 
   private String mac(String key, String payload) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(Secrets.hmacSha256(macKey, key + "|" + payload));
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(Secrets.hmacSha256(macKey, macDomain + key + "|" + payload));
   }
 
 

@@ -301,6 +301,96 @@ public final class JdbcIamStore {
     return update("audit pseudonym", "DELETE FROM audit_subjects WHERE subject = ?", subject) > 0;
   }
 
+  // ---- second factor
+
+  public Optional<TotpCredential> totpCredential(String userId) {
+    return first(query("SELECT user_id, sealed_secret, algorithm, digits, period_seconds, confirmed_at, created_at "
+        + "FROM totp_credentials WHERE user_id = ?", rs -> new TotpCredential(rs.getString(1), rs.getString(2),
+        rs.getString(3), rs.getInt(4), rs.getInt(5), instant(rs, 6), instant(rs, 7)), userId));
+  }
+
+  /**
+   * Starts an enrolment: stores an unconfirmed credential, replacing an earlier unconfirmed one.
+   * Refused (CONFLICT) when the user already has a confirmed credential.
+   */
+  public void putUnconfirmedTotp(TotpCredential credential) {
+    inTransaction(c -> {
+      execute(c, "totp credential", "DELETE FROM totp_credentials WHERE user_id = ? AND confirmed_at IS NULL",
+          credential.userId());
+      execute(c, "totp credential", "INSERT INTO totp_credentials (user_id, sealed_secret, algorithm, digits, "
+          + "period_seconds, confirmed_at, created_at) VALUES (?, ?, ?, ?, ?, NULL, ?)", credential.userId(),
+          credential.sealedSecret(), credential.algorithm(), credential.digits(), credential.periodSeconds(),
+          ts(credential.createdAt()));
+      return null;
+    });
+  }
+
+  /**
+   * Completes an enrolment: confirms the credential (if it is still the one the code was checked
+   * against) and replaces the recovery codes, in one transaction. Returns false when another
+   * enrolment got there first.
+   */
+  public boolean confirmTotp(String userId, String sealedSecret, Map<String, String> recoveryCodeHashes) {
+    return inTransaction(c -> {
+      Instant now = clock.instant();
+      if (execute(c, "totp credential", "UPDATE totp_credentials SET confirmed_at = ? WHERE user_id = ? "
+          + "AND sealed_secret = ? AND confirmed_at IS NULL", ts(now), userId, sealedSecret) == 0) {
+        c.rollback();
+        return false;
+      }
+      execute(c, "recovery codes", "DELETE FROM recovery_codes WHERE user_id = ?", userId);
+      for (Map.Entry<String, String> code : recoveryCodeHashes.entrySet()) {
+        execute(c, "recovery code", "INSERT INTO recovery_codes (user_id, code_id, code_hash, used_at, created_at) "
+            + "VALUES (?, ?, ?, NULL, ?)", userId, code.getKey(), code.getValue(), ts(now));
+      }
+      execute(c, "mfa grace", "DELETE FROM mfa_grace WHERE user_id = ?", userId);
+      return true;
+    });
+  }
+
+  /** Removes the user's authenticator and recovery codes (admin reset). Returns whether there was one. */
+  public boolean deleteSecondFactor(String userId) {
+    return inTransaction(c -> {
+      execute(c, "recovery codes", "DELETE FROM recovery_codes WHERE user_id = ?", userId);
+      return execute(c, "totp credential", "DELETE FROM totp_credentials WHERE user_id = ?", userId) > 0;
+    });
+  }
+
+  /** The hash of an unused recovery code, by its public part. */
+  public Optional<String> unusedRecoveryCode(String userId, String codeId) {
+    return first(query("SELECT code_hash FROM recovery_codes WHERE user_id = ? AND code_id = ? AND used_at IS NULL",
+        rs -> rs.getString(1), userId, codeId));
+  }
+
+  /** Marks a recovery code used; false when it already was (a concurrent use won). */
+  public boolean useRecoveryCode(String userId, String codeId) {
+    return update("recovery code", "UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_id = ? "
+        + "AND used_at IS NULL", ts(clock.instant()), userId, codeId) == 1;
+  }
+
+  public int unusedRecoveryCodes(String userId) {
+    return query("SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL",
+        rs -> rs.getInt(1), userId).get(0);
+  }
+
+  /** When the user's grace period for enrolling began, starting it now if it had not. */
+  public Instant mfaGraceStart(String userId) {
+    Optional<Instant> existing = first(query("SELECT started_at FROM mfa_grace WHERE user_id = ?",
+        rs -> instant(rs, 1), userId));
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    try {
+      update("mfa grace", "INSERT INTO mfa_grace (user_id, started_at) VALUES (?, ?)", userId, ts(clock.instant()));
+    } catch (IamException e) {
+      if (e.kind() != IamException.Kind.CONFLICT) {
+        throw e;
+      }
+    }
+    return first(query("SELECT started_at FROM mfa_grace WHERE user_id = ?", rs -> instant(rs, 1), userId))
+        .orElseThrow();
+  }
+
   // ---- plumbing
 
   @FunctionalInterface
