@@ -274,11 +274,7 @@ class AuditPipelineTest {
         .orElseThrow();
     one("plugin.test-decision.checked-thing", last);
 
-    io.vertx.json.schema.Validator validator = io.vertx.json.schema.Validator.create(
-        io.vertx.json.schema.JsonSchema.of(new io.vertx.core.json.JsonObject(java.nio.file.Files.readString(
-            Path.of("../docs/audit-event.schema.json")))),
-        new io.vertx.json.schema.JsonSchemaOptions().setDraft(io.vertx.json.schema.Draft.DRAFT202012)
-            .setBaseUri("https://portcullis.dev/").setOutputFormat(io.vertx.json.schema.OutputFormat.Basic));
+    io.vertx.json.schema.Validator validator = AuditTrail.schemaValidator();
     List<JsonNode> records = AuditTrail.records(journal);
     assertThat(records).extracting(r -> r.get("type").asText())
         .contains("access", "auth.login", "auth.failure", "session.created", "plugin.test-decision.checked-thing");

@@ -53,6 +53,15 @@ public final class AuditTrail {
     }
   }
 
+  /** A validator for the documented event schema ({@code docs/audit-event.schema.json}). */
+  public static io.vertx.json.schema.Validator schemaValidator() throws IOException {
+    return io.vertx.json.schema.Validator.create(
+        io.vertx.json.schema.JsonSchema.of(new io.vertx.core.json.JsonObject(Files.readString(
+            Path.of("../docs/audit-event.schema.json")))),
+        new io.vertx.json.schema.JsonSchemaOptions().setDraft(io.vertx.json.schema.Draft.DRAFT202012)
+            .setBaseUri("https://portcullis.dev/").setOutputFormat(io.vertx.json.schema.OutputFormat.Basic));
+  }
+
   public static JournalVerifier.Report verify(Path dataDir) throws IOException {
     return JournalVerifier.create(CheckpointKey.publicFile(dataDir.resolve("audit-signing-key.pem")), null)
         .verify(dataDir.resolve("audit"));

@@ -74,6 +74,33 @@ class IdentityConfigTest {
         .isEqualTo(new GatewayConfig.AssertionSpec("X-Portcullis-Assertion", "app", true));
   }
 
+  @Test
+  void theSecondFactorHasRfcDefaultsAndTakesItsKeyFromTheEnvironmentOrAFile() throws Exception {
+    IdentityConfig.Mfa defaults = parse("identity: {}\n" + ROUTE).identity().mfa();
+    assertThat(defaults.algorithm()).isEqualTo("SHA1");
+    assertThat(defaults.digits()).isEqualTo(6);
+    assertThat(defaults.period()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(defaults.recoveryCodes()).isEqualTo(10);
+    assertThat(defaults.secretKey()).isNull();
+    assertThat(defaults.secretKeyFile()).isEqualTo(dir.resolve("data/totp-secret.key"));
+    assertThat(defaults.enforce()).isEmpty();
+
+    String key = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    GatewayConfig fromEnv = ConfigLoader.parse("identity: { mfa: { secretKey: \"${TOTP_KEY}\", enforce: [ { roles: "
+        + "[admin, ops], grace: 7d } ] } }\n" + ROUTE, "gateway.yaml", dir, dir.resolve("gateway.yaml"),
+        Map.of("TOTP_KEY", key)::get);
+    assertThat(fromEnv.identity().mfa().secretKey()).hasSize(32);
+    assertThat(fromEnv.identity().mfa().enforce()).containsExactly(new IdentityConfig.Enforcement(
+        java.util.Set.of("admin", "ops"), Duration.ofDays(7)));
+    java.nio.file.Files.writeString(dir.resolve("totp.key"), key + "\n");
+    assertThat(parse("identity: { mfa: { secretKeyFile: totp.key, algorithm: sha256, digits: 8, period: 60s } }\n"
+        + ROUTE).identity().mfa()).satisfies(mfa -> {
+          assertThat(mfa.secretKey()).hasSize(32);
+          assertThat(mfa.algorithm()).isEqualTo("SHA256");
+          assertThat(mfa.digits()).isEqualTo(8);
+        });
+  }
+
   static Stream<Arguments> brokenFiles() {
     String noPolicies = ROUTE + "    public: true\n";
     return Stream.of(
@@ -136,7 +163,27 @@ class IdentityConfigTest {
         Arguments.of("bad member", "cluster: { members: [ \"a b:1\" ] }\n" + noPolicies, 1, "cluster.members",
             "is not host or host:port"),
         Arguments.of("too many backups", "cluster: { sessionBackups: 9 }\n" + noPolicies, 1, "cluster.sessionBackups",
-            "must be between 0 and 6"));
+            "must be between 0 and 6"),
+        Arguments.of("unknown TOTP algorithm", "identity: { mfa: { algorithm: MD5 } }\n" + ROUTE, 1,
+            "identity.mfa.algorithm", "must be SHA1, SHA256 or SHA512"),
+        Arguments.of("too few digits", "identity: { mfa: { digits: 4 } }\n" + ROUTE, 1, "identity.mfa.digits",
+            "must be between 6 and 8"),
+        Arguments.of("odd period", "identity: { mfa: { period: 1500ms } }\n" + ROUTE, 1, "identity.mfa.period",
+            "must be whole seconds between 15s and 120s"),
+        Arguments.of("issuer with a colon", "identity: { mfa: { issuer: \"a:b\" } }\n" + ROUTE, 1,
+            "identity.mfa.issuer", "without ':'"),
+        Arguments.of("short secret key", "identity: { mfa: { secretKey: c2hvcnQ= } }\n" + ROUTE, 1,
+            "identity.mfa.secretKey", "must be 32 bytes (AES-256) in base64"),
+        Arguments.of("secret key not base64", "identity: { mfa: { secretKey: \"not base64!\" } }\n" + ROUTE, 1,
+            "identity.mfa.secretKey", "is not base64 (the value is not shown)"),
+        Arguments.of("missing key file", "identity: { mfa: { secretKeyFile: nowhere.key } }\n" + ROUTE, 1,
+            "identity.mfa.secretKeyFile", "cannot read"),
+        Arguments.of("rule without roles", "identity: { mfa: { enforce: [ { grace: 7d } ] } }\n" + ROUTE, 1,
+            "identity.mfa.enforce[0].roles", "list the roles whose holders must enrol"),
+        Arguments.of("grace too long", "identity: { mfa: { enforce: [ { roles: [a], grace: 100d } ] } }\n" + ROUTE, 1,
+            "identity.mfa.enforce[0].grace", "must be between 0"),
+        Arguments.of("unknown mfa field", "identity: { mfa: { codeLength: 6 } }\n" + ROUTE, 1, "identity.mfa.codeLength",
+            "unknown field 'codeLength'"));
   }
 
   @ParameterizedTest(name = "{0}")

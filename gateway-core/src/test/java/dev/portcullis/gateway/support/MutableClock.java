@@ -18,7 +18,8 @@ public final class MutableClock extends Clock {
 
   /** Starts at the current time, so that tokens and certificates made by real clocks still fit. */
   public static MutableClock startingNow() {
-    return new MutableClock(Instant.now());
+    // whole milliseconds, as sessions and the store keep them
+    return new MutableClock(Instant.ofEpochMilli(System.currentTimeMillis()));
   }
 
   public void advance(Duration by) {
