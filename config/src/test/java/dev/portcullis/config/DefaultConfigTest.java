@@ -50,6 +50,12 @@ class DefaultConfigTest {
       assertThat(records.statusCode()).isEqualTo(200);
       assertThat(new JsonObject(records.body()).getString("name")).isEqualTo("Ada Lovelace");
       assertThat(demo.get("/records/r-2001").statusCode()).isEqualTo(404);
+      // /secure wants a second factor: a browser is sent to the second-factor page, a script gets 401
+      var secure = demo.get("/secure/x", "Accept", "text/html");
+      assertThat(secure.statusCode()).isEqualTo(302);
+      assertThat(secure.headers().firstValue("location")).hasValue("/.portcullis/mfa?rd=%2Fsecure%2Fx");
+      assertThat(new JsonObject(demo.get("/secure/x").body()).getString("key")).isEqualTo("MFA_REQUIRED");
+      assertThat(demo.get("/.portcullis/mfa/enrol?rd=%2Fsecure%2Fx").body()).contains("id=\"totp-secret\"");
       Browserless globex = new Browserless(base);
       assertThat(globex.login("globex-demo", "portcullis-demo", "/records").statusCode()).isEqualTo(303);
       assertThat(new JsonObject(globex.get("/records").body()).getJsonArray("records").stream()

@@ -31,6 +31,7 @@ class ProductionExampleTest {
   static final String AUDIT_KEY = java.util.Base64.getEncoder().encodeToString(new byte[] {
       1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
       31, 32});
+  static final String TOTP_KEY = java.util.Base64.getEncoder().encodeToString(new byte[32]);
   private String collectorUrl;
   static final String PG = System.getenv().getOrDefault("PORTCULLIS_TEST_PG_URL",
       "jdbc:postgresql://127.0.0.1:5432/portcullis_test");
@@ -114,6 +115,7 @@ class ProductionExampleTest {
     Map<String, String> env = new HashMap<>();
     env.put("PORTCULLIS_INSTANCE", instance);
     env.put("PORTCULLIS_AUDIT_KEY", AUDIT_KEY);
+    env.put("PORTCULLIS_TOTP_KEY", TOTP_KEY);
     env.put("AUDIT_COLLECTOR_URL", collectorUrl);
     env.put("PORTCULLIS_DATA_DIR", data.toString());
     env.put("PORTCULLIS_PUBLIC_HOST", "127.0.0.1");

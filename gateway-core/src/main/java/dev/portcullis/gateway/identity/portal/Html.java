@@ -127,7 +127,7 @@ final class Html {
       .sso ul { list-style: none; margin: 0; padding: 0; }
       .qr { display: block; margin: 1rem auto; width: 240px; height: 240px; image-rendering: pixelated; }
       .secret, .codes code { font: 600 1rem/1.6 ui-monospace, SFMono-Regular, Menlo, monospace; letter-spacing: .05em; }
-      .codes { columns: 2; padding-left: 1.5rem; }
+      .codes { padding-left: 2rem; } .codes code { white-space: nowrap; }
       .hint { font-size: .9rem; color: color-mix(in srgb, CanvasText 70%, transparent); }
       """;
 }

@@ -187,4 +187,43 @@ abstract class IamStoreContract {
     assertThat(store.userById(ada.id()).orElseThrow().active()).isFalse();
     assertThatThrownBy(() -> store.setStatus("missing", User.Status.ACTIVE)).hasMessage("user missing does not exist");
   }
+
+  @Test
+  void aSecondFactorIsEnrolledOnceConfirmedAndItsRecoveryCodesWorkOnce() {
+    store.createTenant("acme", "Acme");
+    User ada = store.createUser("acme", "ada", null, null, null);
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    store.putUnconfirmedTotp(new TotpCredential(ada.id(), "sealed-1", "SHA1", 6, 30, null, now));
+    // a second start replaces the unconfirmed one
+    store.putUnconfirmedTotp(new TotpCredential(ada.id(), "sealed-2", "SHA256", 8, 60, null, now));
+    assertThat(store.totpCredential(ada.id()).orElseThrow()).satisfies(c -> {
+      assertThat(c.sealedSecret()).isEqualTo("sealed-2");
+      assertThat(c.algorithm()).isEqualTo("SHA256");
+      assertThat(c.digits()).isEqualTo(8);
+      assertThat(c.periodSeconds()).isEqualTo(60);
+      assertThat(c.confirmed()).isFalse();
+    });
+    // confirming against a secret that was replaced meanwhile does nothing
+    assertThat(store.confirmTotp(ada.id(), "sealed-1", java.util.Map.of("aaaa", "h1"))).isFalse();
+    assertThat(store.unusedRecoveryCodes(ada.id())).isZero();
+    assertThat(store.confirmTotp(ada.id(), "sealed-2", java.util.Map.of("aaaa", "h1", "bbbb", "h2"))).isTrue();
+    assertThat(store.totpCredential(ada.id()).orElseThrow().confirmed()).isTrue();
+    // a confirmed authenticator is not replaced by a new enrolment
+    assertThatThrownBy(() -> store.putUnconfirmedTotp(new TotpCredential(ada.id(), "sealed-3", "SHA1", 6, 30, null,
+        now))).isInstanceOfSatisfying(IamException.class, e -> assertThat(e.kind()).isEqualTo(IamException.Kind.CONFLICT));
+    assertThat(store.totpCredential(ada.id()).orElseThrow().sealedSecret()).isEqualTo("sealed-2");
+
+    assertThat(store.unusedRecoveryCode(ada.id(), "aaaa")).contains("h1");
+    assertThat(store.useRecoveryCode(ada.id(), "aaaa")).isTrue();
+    assertThat(store.useRecoveryCode(ada.id(), "aaaa")).isFalse();
+    assertThat(store.unusedRecoveryCode(ada.id(), "aaaa")).isEmpty();
+    assertThat(store.unusedRecoveryCodes(ada.id())).isEqualTo(1);
+
+    Instant grace = store.mfaGraceStart(ada.id());
+    assertThat(store.mfaGraceStart(ada.id())).isEqualTo(grace);
+    assertThat(store.deleteSecondFactor(ada.id())).isTrue();
+    assertThat(store.deleteSecondFactor(ada.id())).isFalse();
+    assertThat(store.totpCredential(ada.id())).isEmpty();
+    assertThat(store.unusedRecoveryCodes(ada.id())).isZero();
+  }
 }
