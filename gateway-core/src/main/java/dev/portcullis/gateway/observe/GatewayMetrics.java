@@ -99,7 +99,7 @@ public final class GatewayMetrics {
         method, result);
   }
 
-  /** {@code portcullis_sign_ins_total{method,result}}: method pwd or sso; result success, failure, locked. */
+  /** {@code portcullis_sign_ins_total{method,result}}: method pwd or sso (first factor), otp or rc (second); result success, failure, locked. */
   public void signIn(String method, String result) {
     identityCounter("portcullis_sign_ins_total", "Sign-ins at the login portal, by method and result", method,
         result);

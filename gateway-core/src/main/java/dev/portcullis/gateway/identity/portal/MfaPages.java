@@ -169,6 +169,7 @@ final class MfaPages {
         return;
       }
       SecondFactor.Result result = ar.result();
+      counted(result);
       if (result instanceof SecondFactor.Passed passed) {
         complete(exchange, prover, passed.method(), rd, passed.method().equals("rc")
             ? MfaHtml.recoveryCodeUsed(passed.remaining(), rd) : null);
@@ -210,6 +211,7 @@ final class MfaPages {
         return;
       }
       SecondFactor.Result result = ar.result();
+      counted(result);
       if (result instanceof SecondFactor.Passed passed) {
         complete(exchange, prover, "otp", rd, MfaHtml.recoveryCodes(passed.recoveryCodes(), rd));
       } else if (result instanceof SecondFactor.Locked locked) {
@@ -290,6 +292,14 @@ final class MfaPages {
         PortalResponse.html(exchange.request(), 200, page, cookies);
       }
     });
+  }
+
+  private void counted(SecondFactor.Result result) {
+    if (result instanceof SecondFactor.Passed passed) {
+      portal.counted(passed.method(), "success");
+    } else {
+      portal.counted("otp", result instanceof SecondFactor.Locked ? "locked" : "failure");
+    }
   }
 
   private void codePage(Exchange exchange, int status, java.util.function.Function<String, String> page) {
