@@ -136,6 +136,12 @@ public final class ConfigLoader {
       IdentityConfigParser identityParser = new IdentityConfigParser(this::path);
       IdentityConfig identity = identityParser.identity(root.object("identity", false), dataDir);
       ClusterConfig cluster = identityParser.cluster(root.object("cluster", false));
+      if (identity != null && identity.mfa().secretKey() == null
+          && (cluster.mode() == ClusterConfig.Mode.CLIENT || cluster.members().size() > 1)) {
+        // each instance would generate a key of its own and not open the others' enrolments
+        root.error("identity", "several instances share the IAM store: set identity.mfa.secretKey (or "
+            + "secretKeyFile) to the same key on each, e.g. from 'openssl rand -base64 32'");
+      }
       auditParser = new AuditConfigParser(this::path, plugins);
       AuditConfig audit = auditParser.audit(root.object("audit", false), dataDir);
       auditDefault = audit.durability();

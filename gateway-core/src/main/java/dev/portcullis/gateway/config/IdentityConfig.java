@@ -90,6 +90,27 @@ public record IdentityConfig(
    */
   public record Mfa(String issuer, String algorithm, int digits, Duration period, int recoveryCodes,
       byte[] secretKey, Path secretKeyFile, List<Enforcement> enforce) {
+
+    // by the key's bytes, not its array: a reload of an unchanged file must compare equal
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Mfa other && issuer.equals(other.issuer) && algorithm.equals(other.algorithm)
+          && digits == other.digits && period.equals(other.period) && recoveryCodes == other.recoveryCodes
+          && java.util.Arrays.equals(secretKey, other.secretKey) && secretKeyFile.equals(other.secretKeyFile)
+          && enforce.equals(other.enforce);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Objects.hash(issuer, algorithm, digits, period, recoveryCodes,
+          java.util.Arrays.hashCode(secretKey), secretKeyFile, enforce);
+    }
+
+    @Override
+    public String toString() {
+      return "Mfa[issuer=" + issuer + ", " + algorithm + "/" + digits + "/" + period + ", key "
+          + (secretKey == null ? "in " + secretKeyFile : "configured") + ", enforce=" + enforce + "]";
+    }
   }
 
   /**

@@ -65,6 +65,8 @@ public final class IdentityServices {
   private final long keyTimer;
   private final AuditLog audit;
   private final SecondFactor secondFactor;
+  /** Sign-ins that proved their first factor and owe the second. */
+  private final SessionStore pending;
   private final io.vertx.core.WorkerExecutor mfaWorkers;
 
   private record Opened(Database database, HazelcastInstance hazelcast, JdbcIamStore store, PasswordHasher hasher,
@@ -94,7 +96,7 @@ public final class IdentityServices {
     this.mfaWorkers = vertx.createSharedWorkerExecutor("portcullis-mfa", 4);
     this.secondFactor = new SecondFactor(iam, opened.totpBox(), hasher, new OtpReplayGuard(hazelcast, mfaWorkers),
         throttle, resolver, audit, identity.mfa(), clock);
-    SessionStore pending = new SessionStore(vertx, hazelcast, ClusterNode.PENDING_LOGINS,
+    this.pending = new SessionStore(vertx, hazelcast, ClusterNode.PENDING_LOGINS,
         LoginPortal.PENDING_SIGN_IN, LoginPortal.PENDING_SIGN_IN, clock, opened.sessionKey());
     this.portal = new LoginPortal(iam, hasher, sessions, throttle, oidc, hosts::get, assertions::jwks,
         metrics::signIn, audit, secondFactor, pending, clock);
@@ -165,9 +167,23 @@ public final class IdentityServices {
       iam.store().updatePasswordHash(userId, hasher.hash(password));
       iam.userChanged(userId);
       return null;
-    }).compose(v -> sessions.revokeUser(userId))
-        .compose(ended -> ended == 0 ? Future.succeededFuture()
-            : audit.session("session.revoked", userId, null, "password-changed").mapEmpty()).mapEmpty();
+    }).compose(v -> revokeSignIns(userId, "password-changed"));
+  }
+
+  /**
+   * Removes a user's authenticator and recovery codes (see SecondFactor.reset) and ends all their
+   * sessions and unfinished sign-ins: a reset usually means a lost or stolen device. Resolves to
+   * whether there was an authenticator.
+   */
+  public Future<Boolean> resetSecondFactor(String userId, String actor) {
+    return secondFactor.reset(userId, actor).compose(removed -> revokeSignIns(userId, "mfa-reset").map(removed));
+  }
+
+  /** Ends a user's sessions and sign-ins in progress, on every instance, and journals it. */
+  private Future<Void> revokeSignIns(String userId, String reason) {
+    return Future.all(sessions.revokeUser(userId), pending.revokeUser(userId))
+        .compose(all -> all.<Integer>resultAt(0) == 0 ? Future.succeededFuture()
+            : audit.session("session.revoked", userId, null, reason).mapEmpty()).mapEmpty();
   }
 
   /**

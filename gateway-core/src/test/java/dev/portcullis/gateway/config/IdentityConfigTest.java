@@ -182,6 +182,8 @@ class IdentityConfigTest {
             "identity.mfa.enforce[0].roles", "list the roles whose holders must enrol"),
         Arguments.of("grace too long", "identity: { mfa: { enforce: [ { roles: [a], grace: 100d } ] } }\n" + ROUTE, 1,
             "identity.mfa.enforce[0].grace", "must be between 0"),
+        Arguments.of("cluster without a shared TOTP key", "identity: {}\ncluster: { members: [ \"10.0.0.1:5701\", "
+            + "\"10.0.0.2:5701\" ] }\n" + ROUTE, 1, "identity", "set identity.mfa.secretKey"),
         Arguments.of("unknown mfa field", "identity: { mfa: { codeLength: 6 } }\n" + ROUTE, 1, "identity.mfa.codeLength",
             "unknown field 'codeLength'"));
   }

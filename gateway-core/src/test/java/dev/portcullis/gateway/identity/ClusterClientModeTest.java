@@ -37,6 +37,7 @@ class ClusterClientModeTest {
           identity:
             store: { jdbcUrl: "jdbc:h2:file:%s", seedDemo: true }
             passwords: { memory: 8MiB, iterations: 1 }
+            mfa: { secretKey: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" }
           cluster: { mode: client, name: "external-%d", members: [ "127.0.0.1:%d" ] }
           routes:
             - id: app

@@ -63,10 +63,19 @@ class SecondFactorTest {
   /** Every secret and code the tests typed, to look for in the journal at the end. */
   static final List<String> SECRETS = new ArrayList<>();
 
+  /** Everything the gateway logs while these tests run. */
+  static final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> LOGS =
+      new ch.qos.logback.core.read.ListAppender<>();
+
   @BeforeAll
   static void start() {
+    LOGS.start();
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+        .addAppender(LOGS);
     backends = new Backends();
-    gateway = TestGateway.start(dir, TestGateway.header(dir) + IdentityYaml.of(
+    // each test browser comes from an address of its own (through the trusted loopback proxy), so
+    // that the per-address counters of one test do not lock out the next
+    gateway = TestGateway.start(dir, TestGateway.header(dir) + "trustedProxies: [ 127.0.0.1/32 ]\n" + IdentityYaml.of(
         "jdbc:h2:file:" + dir.resolve("iam").toAbsolutePath(), dev.portcullis.gateway.support.ForkedGateway.freePort(),
         """
           login: { freeAttempts: 3, backoffBase: 30s, maxLockout: 5m }
@@ -88,6 +97,8 @@ class SecondFactorTest {
 
   @AfterAll
   static void stop() {
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+        .detachAppender(LOGS);
     gateway.close();
     backends.close();
   }
@@ -115,16 +126,16 @@ class SecondFactorTest {
     assertThat(decodeQr(qr.body())).isEqualTo("otpauth://totp/Portcullis%20Test:" + user.username() + "?secret="
         + secret.replace(" ", "") + "&issuer=Portcullis%20Test&algorithm=SHA1&digits=6&period=30");
 
-    // a wrong code: nothing enrolled, and a new key (the old QR code is dead)
-    HttpResponse<String> wrong = post(browser, "/.portcullis/mfa/enrol", page.body(), "000000");
+    // a reload shows the same key (the app may have it already); a wrong code enrols nothing
+    HttpResponse<String> reloaded = browser.get("/.portcullis/mfa/enrol?rd=%2Fapp%2Fx");
+    assertThat(Authenticator.secretOn(reloaded.body())).isEqualTo(secret);
+    Authenticator app = new Authenticator(secret, CLOCK);
+    HttpResponse<String> wrong = post(browser, "/.portcullis/mfa/enrol", reloaded.body(), wrongCode(app));
     assertThat(wrong.statusCode()).isEqualTo(401);
     assertThat(wrong.body()).contains("That code did not match");
     assertThat(blocking(() -> store().totpCredential(user.id()).orElseThrow().confirmed())).isFalse();
-    String second = Authenticator.secretOn(wrong.body());
-    assertThat(second).isNotEqualTo(secret);
-    SECRETS.add(second.replace(" ", ""));
+    assertThat(Authenticator.secretOn(wrong.body())).isEqualTo(secret);
 
-    Authenticator app = new Authenticator(second, CLOCK);
     HttpResponse<String> done = post(browser, "/.portcullis/mfa/enrol", wrong.body(), freshCode(app));
     assertThat(done.statusCode()).isEqualTo(200);
     assertThat(done.body()).contains("Save your recovery codes", "href=\"/app/x\"");
@@ -324,21 +335,32 @@ class SecondFactorTest {
   }
 
   @Test
-  void anAdminResetRemovesTheAuthenticatorAndIsJournaled() throws Exception {
+  void anAdminResetRemovesTheAuthenticatorEndsTheSignInsLiftsTheLockoutAndIsJournaled() throws Exception {
     User user = user("reset-h");
-    enrolled(user);
-    assertThat(TestGateway.await(gateway.gateway().identity().secondFactor().reset(user.id(), "admin-1"))).isTrue();
+    Authenticator app = enrolled(user);
+    Browserless locked = browser();
+    locked.login(user.username(), password(user), "/app/x");
+    HttpResponse<String> page = locked.get("/.portcullis/mfa?rd=%2Fapp%2Fx");
+    for (int i = 0; i < 3; i++) {
+      page = post(locked, "/.portcullis/mfa", page.body(), wrongCode(app));
+    }
+    assertThat(post(locked, "/.portcullis/mfa", page.body(), app.code()).statusCode()).isEqualTo(429);
+
+    assertThat(TestGateway.await(gateway.gateway().identity().resetSecondFactor(user.id(), "admin-1"))).isTrue();
     assertThat(blocking(() -> store().totpCredential(user.id()))).isEmpty();
     assertThat(blocking(() -> store().unusedRecoveryCodes(user.id()))).isZero();
-    // no authenticator and no rule: the password alone signs in again, and enrolment starts afresh
+    // the sign-in in progress ended with it (a reset means a lost or stolen device)
+    assertThat(locked.get("/.portcullis/mfa?rd=%2Fapp%2Fx").statusCode()).isEqualTo(401);
+    // no authenticator and no rule: the password alone signs in again; enrolling works at once (no lockout)
     Browserless browser = browser();
     assertThat(browser.login(user.username(), password(user), "/app/x").headers().firstValue("location"))
         .hasValue("/app/x");
-    assertThat(browser.get("/.portcullis/mfa/enrol?rd=%2Fapp%2Fx").statusCode()).isEqualTo(200);
+    enrol(browser, user);
     String pseudonym = TestGateway.await(gateway.gateway().identity().iam().auditPseudonym("admin-1"));
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !AuditTrail.matching(audit(), e ->
         e.path("type").asText().equals("admin.mfa-reset") && e.path("target").asText().equals(user.id())
             && e.path("actor").asText().equals(pseudonym)).isEmpty());
+    awaitEvent(user, "session.revoked", e -> e.path("reason").asText().equals("mfa-reset"));
   }
 
   @Test
@@ -357,7 +379,7 @@ class SecondFactorTest {
   }
 
   @Test
-  void theJournalHoldsNoSecretNoCodeAndStillVerifies() throws Exception {
+  void neitherTheJournalNorTheLogHoldsASecretOrCodeAndTheJournalVerifies() throws Exception {
     User user = user("journal-i");
     Authenticator app = enrolled(user);
     Browserless browser = browser();
@@ -371,6 +393,16 @@ class SecondFactorTest {
       assertThat(journal).doesNotContain(secret);
     }
     assertThat(journal).doesNotContain(password(user));
+    String log;
+    synchronized (LOGS.list) {
+      log = LOGS.list.stream().map(e -> e.getFormattedMessage() + " " + e.getMDCPropertyMap() + " "
+          + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage())).reduce("", String::concat);
+    }
+    assertThat(log).contains("proved a second factor"); // the capture works
+    for (String secret : SECRETS) {
+      assertThat(log).doesNotContain(secret);
+    }
+    assertThat(log).doesNotContain(password(user));
     assertThat(AuditTrail.verify(dir.resolve("data")).intact()).isTrue();
     io.vertx.json.schema.Validator schema = AuditTrail.schemaValidator();
     for (JsonNode record : AuditTrail.records(audit())) {
@@ -379,10 +411,88 @@ class SecondFactorTest {
     }
   }
 
+  @Test
+  void aPendingSignInIsUsedOnceEndsAfterFiveMinutesAndWithAPasswordChange() throws Exception {
+    User user = user("pending-j");
+    Authenticator app = enrolled(user);
+    Browserless browser = browser();
+    browser.login(user.username(), password(user), "/app/x");
+    String pendingId = browser.cookies().get(PENDING);
+    HttpResponse<String> form = browser.get("/.portcullis/mfa?rd=%2Fapp%2Fx");
+    assertThat(post(browser, "/.portcullis/mfa", form.body(), freshCode(app)).statusCode()).isEqualTo(303);
+    // the same pending sign-in again (a second tab, a replayed form): it is gone
+    Browserless again = browser();
+    again.cookies().put(PENDING, pendingId);
+    assertThat(again.get("/.portcullis/mfa?rd=%2Fapp%2Fx").statusCode()).isEqualTo(401);
+
+    Browserless slow = browser();
+    slow.login(user.username(), password(user), "/app/x");
+    HttpResponse<String> slowForm = slow.get("/.portcullis/mfa?rd=%2Fapp%2Fx");
+    CLOCK.advance(Duration.ofMinutes(5).plusSeconds(1));
+    HttpResponse<String> late = post(slow, "/.portcullis/mfa", slowForm.body(), app.code());
+    assertThat(late.statusCode()).isEqualTo(401);
+    assertThat(late.body()).contains("Your sign-in has expired");
+    assertThat(slow.cookies()).doesNotContainKey(SESSION);
+
+    Browserless changed = browser();
+    changed.login(user.username(), password(user), "/app/x");
+    HttpResponse<String> changedForm = changed.get("/.portcullis/mfa?rd=%2Fapp%2Fx");
+    TestGateway.await(gateway.gateway().identity().setPassword(user.id(), "Correct-Horse-Battery-Staple-9"));
+    assertThat(post(changed, "/.portcullis/mfa", changedForm.body(), freshCode(app)).statusCode()).isEqualTo(401);
+    assertThat(changed.cookies()).doesNotContainKey(SESSION);
+  }
+
+  @Test
+  void anEnrolmentBelongsToTheSignInThatStartedItAndAnOldSessionMustSignInAgainToEnrol() throws Exception {
+    User user = user("owner-k");
+    Browserless victim = browser();
+    victim.login(user.username(), password(user), "/app/x");
+    HttpResponse<String> page = victim.get("/.portcullis/mfa/enrol?rd=%2Fapp%2Fx");
+    String secret = Authenticator.secretOn(page.body());
+    SECRETS.add(secret.replace(" ", ""));
+
+    // another sign-in of the same user (someone holding the password) cannot read or finish it
+    Browserless other = browser();
+    other.login(user.username(), password(user), "/app/x");
+    assertThat(other.get("/.portcullis/mfa/qr.png").statusCode()).isEqualTo(404);
+    Authenticator victimsApp = new Authenticator(secret, CLOCK);
+    HttpResponse<String> otherPage = other.get("/.portcullis/mfa/enrol?rd=%2Fapp%2Fx");
+    HttpResponse<String> stolen = post(other, "/.portcullis/mfa/enrol", otherPage.body(), freshCode(victimsApp));
+    assertThat(stolen.statusCode()).isEqualTo(401);
+    // (its own enrolment replaced the victim's unfinished one, which the victim then sees)
+    assertThat(post(victim, "/.portcullis/mfa/enrol", page.body(), victimsApp.code()).statusCode()).isEqualTo(401);
+    assertThat(blocking(() -> store().totpCredential(user.id()).orElseThrow().confirmed())).isFalse();
+
+    // a session whose password is older than five minutes must prove it again before enrolling
+    CLOCK.advance(Duration.ofMinutes(6));
+    HttpResponse<String> stale = victim.get("/.portcullis/mfa/enrol?rd=%2Fapp%2Fx");
+    assertThat(stale.statusCode()).isEqualTo(401);
+    assertThat(stale.body()).contains("confirm it is you: sign in again",
+        "/.portcullis/login?rd=%2F.portcullis%2Fmfa%2Fenrol%3Frd%3D%252Fapp%252Fx");
+    assertThat(victim.get("/.portcullis/mfa/qr.png").statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void afterAResetARuleGivesNoNewGracePeriod() throws Exception {
+    User user = user("regrace-l");
+    bind(mustEnrolWithinAWeek, user);
+    Browserless first = browser();
+    first.login(user.username(), password(user), "/app/x");
+    enrol(first, user);
+    TestGateway.await(gateway.gateway().identity().resetSecondFactor(user.id(), "admin-1"));
+    Browserless next = browser();
+    assertThat(next.login(user.username(), password(user), "/app/x").headers().firstValue("location"))
+        .hasValue("/.portcullis/mfa/enrol?rd=%2Fapp%2Fx");
+    assertThat(next.get("/.portcullis/mfa/enrol?rd=%2Fapp%2Fx").body()).doesNotContain("id=\"postpone\"");
+  }
+
   // ---- helpers
 
+  private static final java.util.concurrent.atomic.AtomicInteger ADDRESSES = new java.util.concurrent.atomic.AtomicInteger();
+
   private static Browserless browser() {
-    return new Browserless(gateway.url(""));
+    int n = ADDRESSES.incrementAndGet();
+    return new Browserless(gateway.url("")).header("X-Forwarded-For", "198.51.100." + (n % 250 + 1));
   }
 
   private static JdbcIamStore store() {

@@ -106,7 +106,8 @@ class PolicyEngineTest {
     HttpResponse<String> response = get("/challenge");
     problem(response, 401, "MFA_REQUIRED");
     assertThat(response.headers().firstValue("www-authenticate")).hasValue(
-        "Portcullis realm=\"portcullis\", challenge=\"mfa\", error_description=\"a second factor is needed\"");
+        "Bearer realm=\"portcullis\", error=\"insufficient_user_authentication\", "
+            + "error_description=\"a second factor is needed\"");
   }
 
   @ParameterizedTest(name = "a policy that does {0} fails closed")

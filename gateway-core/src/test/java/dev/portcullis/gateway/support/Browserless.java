@@ -23,6 +23,7 @@ public final class Browserless {
   private static final Pattern CSRF = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"");
   private final HttpClient client = Https.client();
   private final Map<String, String> cookies = new LinkedHashMap<>();
+  private final Map<String, String> headers = new LinkedHashMap<>();
   private final String base;
 
   public Browserless(String base) {
@@ -31,6 +32,12 @@ public final class Browserless {
 
   public Map<String, String> cookies() {
     return cookies;
+  }
+
+  /** Sends {@code name: value} with every request from now on (e.g. X-Forwarded-For through a trusted proxy). */
+  public Browserless header(String name, String value) {
+    headers.put(name, value);
+    return this;
   }
 
   public HttpResponse<String> get(String path, String... headers) {
@@ -48,6 +55,7 @@ public final class Browserless {
   }
 
   private HttpResponse<String> send(HttpRequest.Builder request, String... headers) {
+    this.headers.forEach(request::header);
     for (int i = 0; i + 1 < headers.length; i += 2) {
       request.header(headers[i], headers[i + 1]);
     }

@@ -21,6 +21,11 @@ public final class IdentityYaml {
    * @param members       {@code members: […]} line for the cluster, or empty
    */
   public static String of(String jdbcUrl, int clusterPort, String extraIdentity, String members) {
+    if (!members.isBlank() && !extraIdentity.contains("mfa:")) {
+      // instances of one cluster must share the key that seals TOTP secrets (a config error otherwise)
+      extraIdentity = extraIdentity + "\n  mfa: { secretKey: \"" + java.util.Base64.getEncoder()
+          .encodeToString(new byte[32]) + "\" }";
+    }
     return """
         identity:
           store: { jdbcUrl: "%s", seedDemo: true }

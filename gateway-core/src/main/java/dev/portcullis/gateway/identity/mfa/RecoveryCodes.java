@@ -21,6 +21,11 @@ public final class RecoveryCodes {
 
   /** A code as shown to the user once, split into its public id and its secret part. */
   public record Code(String id, String secret) {
+    @Override
+    public String toString() {
+      return "Code[" + id + "]"; // never the secret part
+    }
+
     public String display() {
       return id + "-" + secret.substring(0, 4) + "-" + secret.substring(4, 8) + "-" + secret.substring(8);
     }

@@ -51,6 +51,10 @@ public final class SecondFactor {
 
   /** A started enrolment: the secret as text for typing into an app, and the URI the QR code holds. */
   public record Enrolment(String secretText, String uri, String issuer, String account) {
+    @Override
+    public String toString() {
+      return "Enrolment[" + issuer + ":" + account + "]"; // never the secret
+    }
   }
 
   /** The outcome of a code check. */
@@ -59,6 +63,10 @@ public final class SecondFactor {
 
   /** The code was right. {@code method} is otp or rc; {@code remaining} recovery codes (for rc). */
   public record Passed(String method, int remaining, List<String> recoveryCodes) implements Result {
+    @Override
+    public String toString() {
+      return "Passed[" + method + ", remaining=" + remaining + "]"; // never the codes
+    }
   }
 
   /** The code was wrong, replayed, or there is nothing to check it against. */
@@ -112,7 +120,11 @@ public final class SecondFactor {
         return Future.succeededFuture(new Need(Requirement.NONE, null));
       }
       return resolver.resolve(userId, Map.of(), null).compose(identity -> {
-        Optional<Duration> grace = identity == null ? Optional.empty() : config.enforce().stream()
+        if (identity == null) {
+          // disabled or deleted meanwhile: no sign-in, rather than one that skipped the rules
+          return Future.failedFuture(new IamException(IamException.Kind.NOT_FOUND, "the account is disabled"));
+        }
+        Optional<Duration> grace = config.enforce().stream()
             .filter(rule -> rule.roles().stream().anyMatch(identity.roles()::contains))
             .map(IdentityConfig.Enforcement::grace).min(Duration::compareTo);
         if (grace.isEmpty()) {
@@ -131,37 +143,46 @@ public final class SecondFactor {
   }
 
   /**
-   * Starts (or restarts) an enrolment with a fresh secret. Fails with IamException CONFLICT when
-   * the user already has a confirmed authenticator (an admin must reset it first).
+   * Starts an enrolment for the sign-in {@code signIn} (a hash of its session id), or shows again
+   * the one it started (a reload or a mistyped code keeps the secret the app already has); any
+   * other unfinished enrolment of the user is replaced. Fails with IamException CONFLICT when the
+   * user already has a confirmed authenticator (an admin must reset it first).
    */
-  public Future<Enrolment> begin(String userId, String account) {
+  public Future<Enrolment> begin(String userId, String account, String signIn) {
     return iam.blocking(() -> {
-      if (iam.store().totpCredential(userId).map(TotpCredential::confirmed).orElse(false)) {
+      Optional<TotpCredential> existing = iam.store().totpCredential(userId);
+      if (existing.map(TotpCredential::confirmed).orElse(false)) {
         throw new IamException(IamException.Kind.CONFLICT, "an authenticator is already enrolled");
+      }
+      if (existing.isPresent() && existing.get().startedBy().equals(signIn)) {
+        return enrolment(totp(existing.get()), box.open(userId, existing.get().sealedSecret()), account);
       }
       byte[] secret = new byte[SECRET_BYTES];
       RANDOM.nextBytes(secret);
       iam.store().putUnconfirmedTotp(new TotpCredential(userId, box.seal(userId, secret), defaults.algorithm(),
-          defaults.digits(), (int) defaults.period().getSeconds(), null, clock.instant()));
+          defaults.digits(), (int) defaults.period().getSeconds(), signIn, null, clock.instant()));
       return enrolment(defaults, secret, account);
     });
   }
 
-  /** The QR code of the user's unconfirmed enrolment, as a PNG; empty when there is none. */
-  public Future<Optional<byte[]>> qrCode(String userId, String account) {
-    return iam.blocking(() -> iam.store().totpCredential(userId).filter(c -> !c.confirmed()).map(c -> {
+  /** The QR code of the enrolment {@code signIn} started, as a PNG; empty when there is none. */
+  public Future<Optional<byte[]>> qrCode(String userId, String account, String signIn) {
+    return iam.blocking(() -> unfinished(userId, signIn).map(c -> {
       Totp totp = totp(c);
       return QrCodes.png(totp.uri(config.issuer(), account, box.open(userId, c.sealedSecret())), 240);
     }));
+  }
+
+  private Optional<TotpCredential> unfinished(String userId, String signIn) {
+    return iam.store().totpCredential(userId).filter(c -> !c.confirmed() && c.startedBy().equals(signIn));
   }
 
   /**
    * Completes an enrolment with the first code from the app. Passed carries the new recovery
    * codes, to be shown once.
    */
-  public Future<Result> confirm(Attempt attempt, String code) {
-    return throttled(attempt, () -> iam.blocking(() -> iam.store().totpCredential(attempt.userId())
-        .filter(c -> !c.confirmed())).compose(pending -> {
+  public Future<Result> confirm(Attempt attempt, String code, String signIn) {
+    return throttled(attempt, () -> iam.blocking(() -> unfinished(attempt.userId(), signIn)).compose(pending -> {
           if (pending.isEmpty()) {
             return Future.succeededFuture(new Refused("not-enrolling"));
           }

@@ -276,11 +276,14 @@ public final class LoginPortal {
               return null;
             });
       }
-      return pending.create(user.id(), user.tenantId(), user.username(), method).map(id -> {
-        PortalResponse.redirect(exchange.request(), 303, MfaPages.next(need.requirement(), target), List.of(
-            MfaPages.pendingCookie(id), PortalResponse.clear(GatewayCookies.CSRF, "Strict")));
-        return null;
-      });
+      // journaled first: a right password followed by no second factor is worth knowing about
+      return audit.authentication("auth.mfa.required", exchange.requestId(), exchange.clientAddress(), user.id(),
+              user.tenantId(), method, need.requirement() == SecondFactor.Requirement.VERIFY ? "verify" : "enrol")
+          .compose(seq -> pending.create(user.id(), user.tenantId(), user.username(), method)).map(id -> {
+            PortalResponse.redirect(exchange.request(), 303, MfaPages.next(need.requirement(), target), List.of(
+                MfaPages.pendingCookie(id), PortalResponse.clear(GatewayCookies.CSRF, "Strict")));
+            return null;
+          });
     });
   }
 
@@ -305,6 +308,12 @@ public final class LoginPortal {
           LOG.info("User {} signed in ({}) from {} (request {})", userId, method, exchange.clientAddress(),
               exchange.requestId());
         });
+  }
+
+  /** Journals a session that got a new id for a fresher factor (step-up): the old one ended, a new one began. */
+  Future<Void> journalRotation(String userId, String oldId, String newId, String method) {
+    return audit.session("session.ended", userId, sessionRef(oldId), "step-up")
+        .compose(seq -> audit.session("session.created", userId, sessionRef(newId), method)).mapEmpty();
   }
 
   private void tooMany(Exchange exchange, String rd, String username, Duration locked) {

@@ -44,7 +44,8 @@ final class MfaHtml {
              alt="QR code that adds %s for %s to an authenticator app">
         <p>Or enter this key by hand: <code class="secret" id="totp-secret">%s</code></p>
         <p class="hint">Account: %s · Issuer: %s · time-based</p>
-        """.formatted(escape(csrf.substring(0, 8)), escape(enrolment.issuer()), escape(enrolment.account()),
+        """.formatted(dev.portcullis.gateway.identity.Secrets.random256().substring(0, 8), escape(enrolment.issuer()),
+        escape(enrolment.account()),
         escape(enrolment.secretText()), escape(enrolment.account()), escape(enrolment.issuer())));
     body.append(codeForm("/.portcullis/mfa/enrol", csrf, returnTo, error,
         "Then enter the code the app shows, to confirm it works.", "Confirm"));

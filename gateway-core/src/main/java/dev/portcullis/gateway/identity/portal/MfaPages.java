@@ -46,6 +46,16 @@ final class MfaPages {
       return new SecondFactor.Attempt(session.userId(), session.tenantId(), exchange.clientAddress(),
           exchange.requestId());
     }
+
+    /** Names this sign-in to the enrolment it starts (no other sign-in may read or finish it). */
+    String signIn() {
+      return Secrets.sha256("enrolment|" + cookieId);
+    }
+
+    @Override
+    public String toString() {
+      return "Prover[" + session.userId() + (pendingLogin ? ", pending" : "") + "]"; // never the cookie
+    }
   }
 
   private final LoginPortal portal;
@@ -89,13 +99,24 @@ final class MfaPages {
       portal.form(exchange).onSuccess(form -> submitted(exchange, form, this::verify));
     } else if (path.equals(ENROL) && read) {
       request.resume();
-      withProver(exchange, LoginPortal.queryParam(request, "rd"), (prover, rd) -> showEnrol(exchange, prover, rd,
-          null, 200));
+      withProver(exchange, LoginPortal.queryParam(request, "rd"), (prover, rd) -> {
+        if (mayEnrol(exchange, prover, rd)) {
+          showEnrol(exchange, prover, rd, null, 200);
+        }
+      });
     } else if (path.equals(ENROL) && post) {
-      portal.form(exchange).onSuccess(form -> submitted(exchange, form, this::confirm));
+      portal.form(exchange).onSuccess(form -> submitted(exchange, form, (ex, prover, rd, f) -> {
+        if (mayEnrol(ex, prover, rd)) {
+          confirm(ex, prover, rd, f);
+        }
+      }));
     } else if (path.equals(QR) && read) {
       request.resume();
-      withProver(exchange, "/", (prover, rd) -> qr(exchange, prover));
+      withProver(exchange, "/", (prover, rd) -> {
+        if (mayEnrol(exchange, prover, rd)) {
+          qr(exchange, prover);
+        }
+      });
     } else if (path.equals(POSTPONE) && post) {
       portal.form(exchange).onSuccess(form -> submitted(exchange, form, (ex, prover, rd, f) -> postpone(ex, prover,
           rd)));
@@ -145,6 +166,25 @@ final class MfaPages {
         });
   }
 
+  /**
+   * A signed-in user (not a sign-in in progress) may enrol only with a first factor proven in the
+   * last few minutes: a stolen or forgotten session must not be able to add its own authenticator
+   * and pass every route that wants a second factor. Otherwise: sign in again, then back here.
+   */
+  private boolean mayEnrol(Exchange exchange, Prover prover, String rd) {
+    if (prover.pendingLogin()) {
+      return true;
+    }
+    Instant cutoff = clock.instant().minus(LoginPortal.PENDING_SIGN_IN);
+    boolean fresh = prover.session().authMethods().entrySet().stream()
+        .anyMatch(m -> !m.getKey().equals("otp") && !m.getKey().equals("rc") && !m.getValue().isBefore(cutoff));
+    if (!fresh) {
+      PortalResponse.html(exchange.request(), 401, MfaHtml.loginAgain("To set up two-factor authentication, "
+          + "confirm it is you: sign in again.", next(SecondFactor.Requirement.ENROL, rd)), List.of());
+    }
+    return fresh;
+  }
+
   private void showVerify(Exchange exchange, Prover prover, String rd) {
     factor.enrolled(prover.session().userId()).onComplete(ar -> {
       if (ar.failed()) {
@@ -189,7 +229,8 @@ final class MfaPages {
     String userId = prover.session().userId();
     Future<SecondFactor.Need> need = prover.pendingLogin() ? factor.need(userId)
         : Future.succeededFuture(new SecondFactor.Need(SecondFactor.Requirement.NONE, null));
-    need.compose(n -> factor.begin(userId, prover.session().username()).map(enrolment -> Map.entry(n, enrolment)))
+    need.compose(n -> factor.begin(userId, prover.session().username(), prover.signIn())
+            .map(enrolment -> Map.entry(n, enrolment)))
         .onComplete(ar -> {
           if (ar.failed() && ar.cause() instanceof IamException e && e.kind() == IamException.Kind.CONFLICT) {
             PortalResponse.redirect(exchange.request(), 303, next(SecondFactor.Requirement.VERIFY, rd), List.of());
@@ -205,7 +246,7 @@ final class MfaPages {
 
   private void confirm(Exchange exchange, Prover prover, String rd, MultiMap form) {
     String code = form.get("code") == null ? "" : form.get("code").trim().replace(" ", "");
-    factor.confirm(prover.attempt(exchange), code).onComplete(ar -> {
+    factor.confirm(prover.attempt(exchange), code, prover.signIn()).onComplete(ar -> {
       if (ar.failed()) {
         portal.unavailable(exchange, ar.cause());
         return;
@@ -218,14 +259,15 @@ final class MfaPages {
         exchange.request().response().putHeader("Retry-After", Long.toString(seconds(locked.retryAfter())));
         showEnrol(exchange, prover, rd, lockedMessage(locked.retryAfter()), 429);
       } else {
-        // a new secret each time: the old QR code stops working, which the message says
-        showEnrol(exchange, prover, rd, "That code did not match. Scan this new code and try again.", 401);
+        // the same secret again: the app already holds it
+        showEnrol(exchange, prover, rd, "That code did not match. Check that your device's clock is right and "
+            + "enter the next code.", 401);
       }
     });
   }
 
   private void qr(Exchange exchange, Prover prover) {
-    factor.qrCode(prover.session().userId(), prover.session().username()).onComplete(ar -> {
+    factor.qrCode(prover.session().userId(), prover.session().username(), prover.signIn()).onComplete(ar -> {
       HttpServerRequest request = exchange.request();
       if (ar.failed()) {
         portal.unavailable(exchange, ar.cause());
@@ -269,14 +311,22 @@ final class MfaPages {
     Instant now = clock.instant();
     Session session = method == null ? prover.session() : prover.session().withMethod(method, now);
     String firstFactor = prover.session().authMethods().keySet().iterator().next();
+    // take, not delete: of two requests finishing one sign-in (or one step-up), only one goes on
     Future<String> id = prover.pendingLogin()
-        ? pending.delete(prover.cookieId()).compose(v -> portal.openSession(exchange, session.userId(),
-            session.tenantId(), firstFactor, () -> sessions.create(session.userId(), session.tenantId(),
-                session.username(), session.authMethods())))
-        : sessions.rotate(prover.cookieId(), session);
+        ? pending.take(prover.cookieId()).compose(taken -> !taken ? Future.succeededFuture(null)
+            : portal.openSession(exchange, session.userId(), session.tenantId(), firstFactor,
+                () -> sessions.create(session.userId(), session.tenantId(), session.username(),
+                    session.authMethods())))
+        : sessions.rotate(prover.cookieId(), session).compose(newId -> newId == null ? Future.succeededFuture(null)
+            : portal.journalRotation(session.userId(), prover.cookieId(), newId, method).map(newId));
     id.onComplete(ar -> {
       if (ar.failed()) {
         portal.unavailable(exchange, ar.cause());
+        return;
+      }
+      if (ar.result() == null) {
+        PortalResponse.html(exchange.request(), 401, MfaHtml.loginAgain("Your sign-in has ended meanwhile. "
+            + "Sign in again.", rd), List.of(PortalResponse.clear(GatewayCookies.MFA_PENDING, "Lax")));
         return;
       }
       LOG.info("User {} proved a second factor ({}) from {} (request {})", session.userId(), method == null

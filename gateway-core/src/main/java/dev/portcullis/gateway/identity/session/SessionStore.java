@@ -99,10 +99,23 @@ public final class SessionStore {
 
   /**
    * Replaces a session by one under a new id (after a privilege change: no fixation); the old id
-   * stops working at once. Resolves to the new id.
+   * stops working at once. Resolves to the new id, or null when the old session had ended
+   * meanwhile (then nothing is stored).
    */
   public Future<String> rotate(String oldId, Session updated) {
-    return delete(oldId).compose(v -> store(updated));
+    // only if the old one still exists: a logout or revocation meanwhile is not undone
+    return take(oldId).compose(existed -> existed ? store(updated) : Future.succeededFuture(null));
+  }
+
+  /**
+   * Removes an entry and says whether it was there: of two callers racing to use one entry, only
+   * one gets true.
+   */
+  public Future<Boolean> take(String id) {
+    if (id == null) {
+      return Future.succeededFuture(false);
+    }
+    return ClusterFutures.onContext(map.removeAsync(Secrets.sha256(id)), vertx).map(java.util.Objects::nonNull);
   }
 
   public Future<Void> delete(String id) {

@@ -304,9 +304,10 @@ public final class JdbcIamStore {
   // ---- second factor
 
   public Optional<TotpCredential> totpCredential(String userId) {
-    return first(query("SELECT user_id, sealed_secret, algorithm, digits, period_seconds, confirmed_at, created_at "
-        + "FROM totp_credentials WHERE user_id = ?", rs -> new TotpCredential(rs.getString(1), rs.getString(2),
-        rs.getString(3), rs.getInt(4), rs.getInt(5), instant(rs, 6), instant(rs, 7)), userId));
+    return first(query("SELECT user_id, sealed_secret, algorithm, digits, period_seconds, started_by, confirmed_at, "
+        + "created_at FROM totp_credentials WHERE user_id = ?", rs -> new TotpCredential(rs.getString(1),
+        rs.getString(2), rs.getString(3), rs.getInt(4), rs.getInt(5), rs.getString(6), instant(rs, 7),
+        instant(rs, 8)), userId));
   }
 
   /**
@@ -318,9 +319,9 @@ public final class JdbcIamStore {
       execute(c, "totp credential", "DELETE FROM totp_credentials WHERE user_id = ? AND confirmed_at IS NULL",
           credential.userId());
       execute(c, "totp credential", "INSERT INTO totp_credentials (user_id, sealed_secret, algorithm, digits, "
-          + "period_seconds, confirmed_at, created_at) VALUES (?, ?, ?, ?, ?, NULL, ?)", credential.userId(),
-          credential.sealedSecret(), credential.algorithm(), credential.digits(), credential.periodSeconds(),
-          ts(credential.createdAt()));
+          + "period_seconds, started_by, confirmed_at, created_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
+          credential.userId(), credential.sealedSecret(), credential.algorithm(), credential.digits(),
+          credential.periodSeconds(), credential.startedBy(), ts(credential.createdAt()));
       return null;
     });
   }
@@ -343,15 +344,20 @@ public final class JdbcIamStore {
         execute(c, "recovery code", "INSERT INTO recovery_codes (user_id, code_id, code_hash, used_at, created_at) "
             + "VALUES (?, ?, ?, NULL, ?)", userId, code.getKey(), code.getValue(), ts(now));
       }
-      execute(c, "mfa grace", "DELETE FROM mfa_grace WHERE user_id = ?", userId);
+      // the grace row stays: after a reset, the grace period is not granted again
       return true;
     });
   }
 
-  /** Removes the user's authenticator and recovery codes (admin reset). Returns whether there was one. */
+  /**
+   * Removes the user's authenticator and recovery codes (admin reset). A rule that requires the
+   * user to enrol then gives no new grace period. Returns whether there was an authenticator.
+   */
   public boolean deleteSecondFactor(String userId) {
     return inTransaction(c -> {
       execute(c, "recovery codes", "DELETE FROM recovery_codes WHERE user_id = ?", userId);
+      execute(c, "mfa grace", "DELETE FROM mfa_grace WHERE user_id = ?", userId);
+      execute(c, "mfa grace", "INSERT INTO mfa_grace (user_id, started_at) VALUES (?, ?)", userId, ts(Instant.EPOCH));
       return execute(c, "totp credential", "DELETE FROM totp_credentials WHERE user_id = ?", userId) > 0;
     });
   }

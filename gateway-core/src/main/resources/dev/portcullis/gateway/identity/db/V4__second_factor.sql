@@ -8,6 +8,7 @@ CREATE TABLE totp_credentials (
   algorithm       VARCHAR(16)  NOT NULL,
   digits          INTEGER      NOT NULL,
   period_seconds  INTEGER      NOT NULL,
+  started_by      VARCHAR(64)  NOT NULL,   -- hash of the sign-in (session) that started the enrolment
   confirmed_at    TIMESTAMP WITH TIME ZONE,
   created_at      TIMESTAMP WITH TIME ZONE NOT NULL,
   CONSTRAINT totp_algorithm_known CHECK (algorithm IN ('SHA1', 'SHA256', 'SHA512'))

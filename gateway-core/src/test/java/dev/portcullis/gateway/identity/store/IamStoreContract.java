@@ -193,14 +193,15 @@ abstract class IamStoreContract {
     store.createTenant("acme", "Acme");
     User ada = store.createUser("acme", "ada", null, null, null);
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-    store.putUnconfirmedTotp(new TotpCredential(ada.id(), "sealed-1", "SHA1", 6, 30, null, now));
+    store.putUnconfirmedTotp(new TotpCredential(ada.id(), "sealed-1", "SHA1", 6, 30, "sign-in-1", null, now));
     // a second start replaces the unconfirmed one
-    store.putUnconfirmedTotp(new TotpCredential(ada.id(), "sealed-2", "SHA256", 8, 60, null, now));
+    store.putUnconfirmedTotp(new TotpCredential(ada.id(), "sealed-2", "SHA256", 8, 60, "sign-in-2", null, now));
     assertThat(store.totpCredential(ada.id()).orElseThrow()).satisfies(c -> {
       assertThat(c.sealedSecret()).isEqualTo("sealed-2");
       assertThat(c.algorithm()).isEqualTo("SHA256");
       assertThat(c.digits()).isEqualTo(8);
       assertThat(c.periodSeconds()).isEqualTo(60);
+      assertThat(c.startedBy()).isEqualTo("sign-in-2");
       assertThat(c.confirmed()).isFalse();
     });
     // confirming against a secret that was replaced meanwhile does nothing
@@ -209,7 +210,7 @@ abstract class IamStoreContract {
     assertThat(store.confirmTotp(ada.id(), "sealed-2", java.util.Map.of("aaaa", "h1", "bbbb", "h2"))).isTrue();
     assertThat(store.totpCredential(ada.id()).orElseThrow().confirmed()).isTrue();
     // a confirmed authenticator is not replaced by a new enrolment
-    assertThatThrownBy(() -> store.putUnconfirmedTotp(new TotpCredential(ada.id(), "sealed-3", "SHA1", 6, 30, null,
+    assertThatThrownBy(() -> store.putUnconfirmedTotp(new TotpCredential(ada.id(), "sealed-3", "SHA1", 6, 30, "sign-in-3", null,
         now))).isInstanceOfSatisfying(IamException.class, e -> assertThat(e.kind()).isEqualTo(IamException.Kind.CONFLICT));
     assertThat(store.totpCredential(ada.id()).orElseThrow().sealedSecret()).isEqualTo("sealed-2");
 

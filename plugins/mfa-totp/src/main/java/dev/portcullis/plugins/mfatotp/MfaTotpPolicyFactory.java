@@ -21,6 +21,8 @@ public final class MfaTotpPolicyFactory implements PolicyFactory<MfaTotpConfig> 
   static final List<String> KNOWN_METHODS = List.of("otp", "rc", "mfa", "hwk", "swk");
   static final List<String> DEFAULT_METHODS = List.of("otp", "rc", "mfa");
   static final Duration MAX_MAX_AGE = Duration.ofHours(24);
+  /** Shorter than a sign-in round trip would send a browser back to the code page for ever. */
+  static final Duration MIN_MAX_AGE = Duration.ofMinutes(1);
 
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
 
@@ -39,7 +41,7 @@ public final class MfaTotpPolicyFactory implements PolicyFactory<MfaTotpConfig> 
     return List.of(
         new Option("require", "boolean",
             "false switches the check off for this route (the policy abstains) without removing it", "true"),
-        new Option("maxAge", "duration (ms, s, m, h, d), at most 24h",
+        new Option("maxAge", "duration (ms, s, m, h, d), 1m to 24h",
             "ask for the second factor again when it was proven longer ago than this; absent: any second"
                 + " factor of the session counts", null),
         new Option("roles", "list of role names",
@@ -89,8 +91,8 @@ public final class MfaTotpPolicyFactory implements PolicyFactory<MfaTotpConfig> 
         default -> Duration.ofDays(n);
       };
     }
-    if (age == null || age.isZero() || age.compareTo(MAX_MAX_AGE) > 0) {
-      errors.add("maxAge", "must be a positive duration of at most 24h such as 15m, 30s or 12h, got '" + raw + "'");
+    if (age == null || age.compareTo(MIN_MAX_AGE) < 0 || age.compareTo(MAX_MAX_AGE) > 0) {
+      errors.add("maxAge", "must be a duration from 1m to 24h such as 15m or 12h, got '" + raw + "'");
       return null;
     }
     return age;

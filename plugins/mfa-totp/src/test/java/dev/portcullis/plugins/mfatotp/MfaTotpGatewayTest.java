@@ -141,7 +141,11 @@ class MfaTotpGatewayTest {
     identity.iam().userChanged(operator.id());
     Browserless operatorBrowser = new Browserless(gateway.url(""));
     operatorBrowser.login(operator.username(), password(operator), "/ops/x");
-    assertThat(operatorBrowser.get("/ops/x").statusCode()).isEqualTo(401);
+    HttpResponse<String> challenged = operatorBrowser.get("/ops/x");
+    assertThat(challenged.statusCode()).isEqualTo(401);
+    assertThat(new JsonObject(challenged.body()).getString("key")).isEqualTo("MFA_REQUIRED");
+    assertThat(challenged.headers().firstValue("www-authenticate").orElseThrow())
+        .contains("error=\"insufficient_user_authentication\"");
   }
 
   // ---- helpers
