@@ -7,7 +7,8 @@
 #     of an older build, is given) the same route on that build, alternating, to see what the
 #     added pipeline stages cost a gateway that authenticates nobody;
 #  2. identity: this build with an identity: section; a public route, a route that requires a
-#     session (a real session cookie from signing in), and the same with a signed identity assertion.
+#     session (a real session cookie from signing in), the same with a signed identity assertion,
+#     and the same with the mfa-totp policy (the demo user enrols a TOTP authenticator first).
 #
 # Environment: DURATION=20s WARMUP=10s CONNECTIONS=64 THREADS=2 ROUNDS=2. Loopback only; everything
 # started here is stopped on exit. Needs wrk (apt-get install wrk), curl, java, python3.
@@ -59,6 +60,7 @@ config() { # file identity(yes|no)
     if [[ "$2" == yes ]]; then
       echo "  - { id: session, match: { pathPrefix: /session }, upstream: { targets: [ \"http://127.0.0.1:$ECHO\" ] } }"
       echo "  - { id: assert, match: { pathPrefix: /assert }, upstream: { targets: [ \"http://127.0.0.1:$ECHO\" ] }, assertion: {} }"
+      echo "  - { id: mfa, match: { pathPrefix: /mfa }, upstream: { targets: [ \"http://127.0.0.1:$ECHO\" ] }, policies: [ { mfa-totp: { maxAge: 12h } } ] }"
     fi
     echo "  - { id: plain, match: { pathPrefix: / }, upstream: { targets: [ \"http://127.0.0.1:$ECHO\" ] }, public: true }"
   } >"$1"
@@ -83,6 +85,30 @@ measure() { # label path [header]
   printf '| %s | %s | %s |\n' "$label" "$rps" "$p99" | tee -a "$RUN/results.md"
 }
 
+totp() { # base32 secret -> the current RFC 6238 code (SHA-1, 6 digits, 30 s)
+  python3 -c 'import base64,hmac,struct,sys,time
+k=base64.b32decode(sys.argv[1].replace(" ","")+"="*(-len(sys.argv[1].replace(" ",""))%8))
+h=hmac.new(k,struct.pack(">Q",int(time.time())//30),"sha1").digest()
+o=h[-1]&15
+print("%06d"%((struct.unpack(">I",h[o:o+4])[0]&0x7fffffff)%1000000))' "$1"
+}
+
+second_factor() { # after the password: enrol the demo user's authenticator (first round) or enter its code
+  local page csrf
+  if grep -q '__Host-portcullis-mfa' "$RUN/jar"; then
+    page="$(curl -sk -c "$RUN/jar" -b "$RUN/jar" "https://127.0.0.1:$GW/.portcullis/mfa?rd=/")"
+    csrf="$(grep -o 'name="csrf" value="[^"]*"' <<<"$page" | sed 's/.*value="//;s/"$//')"
+    curl -sk -c "$RUN/jar" -b "$RUN/jar" -o /dev/null --data-urlencode "csrf=$csrf" --data-urlencode rd=/ \
+      --data-urlencode "code=$(totp "$(cat "$RUN/totp-secret")")" "https://127.0.0.1:$GW/.portcullis/mfa"
+  else
+    page="$(curl -sk -c "$RUN/jar" -b "$RUN/jar" "https://127.0.0.1:$GW/.portcullis/mfa/enrol?rd=/")"
+    grep -o 'id="totp-secret">[A-Z2-7 ]*' <<<"$page" | sed 's/.*>//' >"$RUN/totp-secret"
+    csrf="$(grep -o 'name="csrf" value="[^"]*"' <<<"$page" | sed 's/.*value="//;s/"$//')"
+    curl -sk -c "$RUN/jar" -b "$RUN/jar" -o /dev/null --data-urlencode "csrf=$csrf" --data-urlencode rd=/ \
+      --data-urlencode "code=$(totp "$(cat "$RUN/totp-secret")")" "https://127.0.0.1:$GW/.portcullis/mfa/enrol"
+  fi
+}
+
 printf '| target | requests/s | p99 |\n|---|---:|---:|\n' | tee "$RUN/results.md"
 config "$RUN/plain.yaml" no
 config "$RUN/identity.yaml" yes
@@ -92,15 +118,18 @@ for round in $(seq 1 "$ROUNDS"); do
   fi
   start_gateway "$DIST" "$RUN/plain.yaml"; measure "this build, no identity (round $round)" /plain; stop_gateway
   start_gateway "$DIST" "$RUN/identity.yaml"
+  rm -f "$RUN/jar"
   csrf_page="$(curl -sk -c "$RUN/jar" -b "$RUN/jar" "https://127.0.0.1:$GW/.portcullis/login")"
   csrf="$(grep -o 'name="csrf" value="[^"]*"' <<<"$csrf_page" | sed 's/.*value="//;s/"$//')"
   curl -sk -c "$RUN/jar" -b "$RUN/jar" -o /dev/null --data-urlencode "csrf=$csrf" --data-urlencode rd=/ \
     --data-urlencode username=demo --data-urlencode password=portcullis-demo "https://127.0.0.1:$GW/.portcullis/login"
+  second_factor
   session="$(awk '$6=="__Host-portcullis" {print $7}' "$RUN/jar")"
   [[ -n "$session" ]] || die "could not sign in"
   measure "identity on: public route (round $round)" /plain
   measure "identity on: session (round $round)" /session "Cookie: __Host-portcullis=$session"
   measure "identity on: session + assertion (round $round)" /assert "Cookie: __Host-portcullis=$session"
+  measure "identity on: session + mfa-totp (round $round)" /mfa "Cookie: __Host-portcullis=$session"
   stop_gateway
 done
 log "results: $RUN/results.md"
