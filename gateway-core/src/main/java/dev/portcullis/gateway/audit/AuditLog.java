@@ -23,9 +23,10 @@ public final class AuditLog {
    * @param wouldBe      for shadow: what the shadow policy would have decided (deny, challenge, error)
    * @param latencyNanos from the request's arrival to the decision
    */
+  /** @param permissions for an allow: the permissions it was allowed by, comma-separated, or null */
   public record Access(String requestId, String route, String method, String path, String client, String tenant,
       String subject, String authMethod, String decision, String wouldBe, int status, String policy, String key,
-      long latencyNanos) {
+      long latencyNanos, String permissions) {
   }
 
   private final Journal journal;
@@ -69,7 +70,7 @@ public final class AuditLog {
         .put("client", a.client()).put("tenant", a.tenant()).put("subject", pseudonym)
         .put("authMethod", a.authMethod()).put("decision", a.decision()).put("wouldBe", a.wouldBe())
         .put("status", a.status() == 0 ? null : a.status()).put("policy", a.policy()).put("key", a.key())
-        .putMillis("latencyMs", a.latencyNanos()).bytes(), sync);
+        .put("permissions", a.permissions()).putMillis("latencyMs", a.latencyNanos()).bytes(), sync);
   }
 
   /**

@@ -72,7 +72,7 @@ public final class AccessAudit {
         exchange.path(), exchange.clientAddress(), who == null ? null : who.tenant(),
         who == null ? null : who.subject(), exchange.authenticated() == null ? "anonymous"
             : exchange.authenticated().method(), problem.status() >= 500 ? "error" : "deny", null, problem.status(),
-        null, problem.key(), exchange.elapsedNanos());
+        null, problem.key(), exchange.elapsedNanos(), null);
     log.access(refusal, false).compose(Journal.Ticket::whenDone).onFailure(e -> LOG.warn(
         "Audit event for request {} refused after it was allowed not written: {}", exchange.requestId(),
         e.getMessage()));
@@ -120,6 +120,7 @@ public final class AccessAudit {
     return new AuditLog.Access(exchange.requestId(), route, exchange.request().method().name(), exchange.path(),
         exchange.clientAddress(), who == null ? null : who.tenant(), who == null ? null : who.subject(),
         exchange.authenticated() == null ? "anonymous" : exchange.authenticated().method(), decision, wouldBe,
-        refused ? exchange.response().getStatusCode() : 0, policy, key, exchange.decisionLatencyNanos());
+        refused ? exchange.response().getStatusCode() : 0, policy, key, exchange.decisionLatencyNanos(),
+        "allow".equals(decision) ? exchange.permissionsUsed() : null);
   }
 }

@@ -43,6 +43,7 @@ public final class Exchange {
   private final AccessAudit audit;
   private String decision;
   private String decisionKey;
+  private String permissionsUsed;
   private long decisionNanos;
   private boolean audited;
   private boolean refusedAfterAllow;
@@ -267,6 +268,15 @@ public final class Exchange {
 
   String decision() {
     return decision;
+  }
+
+  /** The permissions the chain allowed this request by (CoreAttributes.PERMISSIONS_USED), or null. */
+  String permissionsUsed() {
+    return permissionsUsed;
+  }
+
+  void permissionsUsed(String permissions) {
+    this.permissionsUsed = permissions;
   }
 
   String decisionKey() {

@@ -40,6 +40,7 @@ final class PolicyStage implements Stage {
       exchange.decidedBy(verdict.policyId());
       switch (verdict.kind()) {
         case ALLOW -> {
+          exchange.permissionsUsed(context.attribute(dev.portcullis.plugin.CoreAttributes.PERMISSIONS_USED));
           exchange.decided("allow", null);
           if (exchange.response().closed()) {
             return; // the client left while the policies decided: forward nothing

@@ -56,7 +56,7 @@ class AuditPipelineTest {
             upstream: { targets: [ "%1$s" ] }
             authentication: optional
             policies:
-              - test-decision: { decision: allow, audit: checked-thing }
+              - test-decision: { decision: allow, audit: checked-thing, permissions: "records:read,records:list" }
               - test-decision: { decision: deny }
                 mode: shadow
           - id: small
@@ -130,6 +130,19 @@ class AuditPipelineTest {
     assertThat(signIns.get(0).get("method").asText()).isEqualTo("pwd");
     assertThat(AuditTrail.matching(journal, r -> r.path("type").asText().equals("session.created")
         && pseudonym.equals(r.path("subject").asText()))).isNotEmpty();
+  }
+
+  @Test
+  void anAllowRecordsThePermissionsItWasAllowedBy() {
+    HttpResponse<String> response = Https.get(Https.client(), gateway.url("/shadowed/x"));
+    JsonNode event = await().atMost(Duration.ofSeconds(10)).until(() -> AuditTrail.matching(journal,
+        r -> r.path("type").asText().equals("access") && r.path("decision").asText().equals("allow")
+            && response.headers().firstValue("X-Request-Id").orElseThrow().equals(r.path("requestId").asText())),
+        list -> list.size() == 1).get(0);
+    assertThat(event.get("permissions").asText()).isEqualTo("records:read,records:list");
+    // the shadow policy's would-be refusal carries none
+    assertThat(AuditTrail.matching(journal, r -> r.path("decision").asText().equals("shadow")
+        && r.path("requestId").asText().equals(event.get("requestId").asText())).get(0).has("permissions")).isFalse();
   }
 
   @Test

@@ -49,7 +49,7 @@ class PolicyConfigTest {
         """));
     List<PolicySpec> specs = config.routes().get(0).policies();
     assertThat(specs).extracting(PolicySpec::id).containsExactly("test-decision", "test-decision");
-    assertThat(specs.get(0).config()).isEqualTo(new TestDecisionPolicyFactory.Config("abstain", 5, null, null));
+    assertThat(specs.get(0).config()).isEqualTo(new TestDecisionPolicyFactory.Config("abstain", 5, null, null, null));
     assertThat(specs).extracting(PolicySpec::shadow).containsExactly(false, true);
     assertThat(config.networks()).containsKey("office");
     assertThat(specs.get(0).setup().network("office")).isPresent();
@@ -60,7 +60,7 @@ class PolicyConfigTest {
         Arguments.of("unknown id", "      - rbac: { anyOf: [x] }\n", 8, "routes[0].policies[0].rbac",
             "unknown policy 'rbac' on route 'app'; installed policies: test-decision"),
         Arguments.of("unknown option", "      - test-decision: { decision: allow, colour: red }\n", 8,
-            "routes[0].policies[0].test-decision.colour", "unknown option 'colour'; known options: audit, decision, delayMs, tag"),
+            "routes[0].policies[0].test-decision.colour", "unknown option 'colour'; known options: audit, decision, delayMs, permissions, tag"),
         Arguments.of("wrong type", "      - test-decision:\n          decision: allow\n          delayMs: soon\n", 10,
             "routes[0].policies[0].test-decision.delayMs", "must be a number"),
         Arguments.of("factory validation", "      - test-decision: { decision: maybe }\n", 8,

@@ -24,7 +24,7 @@ public final class TestDecisionPolicyFactory implements PolicyFactory<TestDecisi
   private static final Set<String> DECISIONS =
       Set.of("allow", "deny", "challenge", "abstain", "fail", "throw", "hang", "null");
 
-  public record Config(String decision, long delayMs, String tag, String audit) {
+  public record Config(String decision, long delayMs, String tag, String audit, String permissions) {
   }
 
   @Override
@@ -42,7 +42,8 @@ public final class TestDecisionPolicyFactory implements PolicyFactory<TestDecisi
     return List.of(new Option("decision", "string", "what to answer", null),
         new Option("delayMs", "number", "answer asynchronously after this delay", "0"),
         new Option("tag", "string", "a value to add upstream as X-Test-Policy", null),
-        new Option("audit", "string", "journal a plugin event of this name with each evaluation", null));
+        new Option("audit", "string", "journal a plugin event of this name with each evaluation", null),
+        new Option("permissions", "string", "sets CoreAttributes.PERMISSIONS_USED", null));
   }
 
   @Override
@@ -66,6 +67,9 @@ public final class TestDecisionPolicyFactory implements PolicyFactory<TestDecisi
       }
       if (config.audit() != null) {
         context.audit(config.audit(), java.util.Map.of("decision", config.decision()));
+      }
+      if (config.permissions() != null) {
+        context.attribute(dev.portcullis.plugin.CoreAttributes.PERMISSIONS_USED, config.permissions());
       }
       Decision decision = switch (config.decision()) {
         case "allow" -> Decision.allow();
