@@ -59,6 +59,7 @@ public final class Gateway {
   private final PluginRegistry plugins;
   /** What sessions, second factors and policies decide by (tests move it; the journal keeps real time). */
   private final Clock clock;
+  private dev.portcullis.plugin.limits.TokenBuckets buckets;
   private IdentityServices identity;
   private AuditService audit;
   private ClusterStream clusterStream;
@@ -132,7 +133,8 @@ public final class Gateway {
         .compose(material -> startIdentity(config).map(material))
         .compose(material -> deployEmbeddedBackends(config, material.publicFiles().cert()).map(material))
         .compose(material -> {
-          pipeline.set(new RequestPipeline(vertx, config, observer, metrics, identity, audit.log(), clock));
+          pipeline.set(new RequestPipeline(vertx, config, observer, metrics, identity, audit.log(), clock,
+              buckets()));
           // Port 0 (tests) would give each instance its own port, so it gets one instance.
           int instances = pub.port() == 0 ? 1 : config.eventLoops();
           Future<String> publicStarted = vertx.deployVerticle(() -> {
@@ -174,6 +176,16 @@ public final class Gateway {
     adminReloader.start(adminConfig.tls().reloadInterval());
     certificateReloaders.add(publicReloader);
     certificateReloaders.add(adminReloader);
+  }
+
+  /** Policies' token buckets: in the cluster when there is one, else in this process. Made once. */
+  private dev.portcullis.plugin.limits.TokenBuckets buckets() {
+    if (buckets == null) {
+      buckets = identity != null
+          ? new dev.portcullis.gateway.limits.ClusterTokenBuckets(vertx, identity.hazelcast(), clock)
+          : new dev.portcullis.gateway.limits.LocalTokenBuckets(clock);
+    }
+    return buckets;
   }
 
   private Future<Void> startAudit(GatewayConfig config) {
@@ -246,7 +258,7 @@ public final class Gateway {
       identity.updateHosts(next);
     }
     RequestPipeline previous = pipeline.getAndSet(new RequestPipeline(vertx, next, observer, metrics, identity,
-        audit.log(), clock));
+        audit.log(), clock, buckets()));
     // Requests already inside the old version (e.g. waiting on a policy) still use its upstream
     // clients: close them only after the drain time, then give stragglers a few more seconds.
     vertx.setTimer(Math.max(1, running.limits().drainTimeout().toMillis()),

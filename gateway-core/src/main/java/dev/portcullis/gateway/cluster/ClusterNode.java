@@ -22,6 +22,8 @@ public final class ClusterNode {
   public static final String OIDC_STATES = "portcullis-oidc-states";
   /** Sign-ins that proved the password and still owe their second factor. */
   public static final String PENDING_LOGINS = "portcullis-pending-logins";
+  /** Token buckets of policies such as rate-limit; each expires once it would be full again. */
+  public static final String RATE_LIMITS = "portcullis-rate-limits";
   /** The last TOTP time step each user used (replay protection). */
   public static final String OTP_STEPS = "portcullis-otp-steps";
   public static final String IAM_CHANGES = "portcullis-iam-changes";
@@ -91,6 +93,7 @@ public final class ClusterNode {
     hz.addMapConfig(new MapConfig(OIDC_STATES).setBackupCount(Math.max(1, config.sessionBackups())));
     hz.addMapConfig(new MapConfig(PENDING_LOGINS).setBackupCount(Math.max(1, config.sessionBackups()))
         .addIndexConfig(new com.hazelcast.config.IndexConfig(IndexType.HASH, "userId")));
+    hz.addMapConfig(new MapConfig(RATE_LIMITS).setBackupCount(Math.max(1, config.sessionBackups())));
     hz.addMapConfig(new MapConfig(OTP_STEPS).setBackupCount(Math.max(1, config.sessionBackups())));
     return hz;
   }

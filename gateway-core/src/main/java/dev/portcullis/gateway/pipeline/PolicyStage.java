@@ -21,7 +21,10 @@ final class PolicyStage implements Stage {
   private final Clock clock;
   private final boolean portal;
 
-  PolicyStage(Vertx vertx, Clock clock, boolean portal) {
+  private final dev.portcullis.plugin.limits.TokenBuckets buckets;
+
+  PolicyStage(Vertx vertx, Clock clock, boolean portal, dev.portcullis.plugin.limits.TokenBuckets buckets) {
+    this.buckets = buckets;
     this.vertx = vertx;
     this.clock = clock;
     this.portal = portal;
@@ -34,7 +37,7 @@ final class PolicyStage implements Stage {
       exchange.next();
       return;
     }
-    RequestPolicyContext context = new RequestPolicyContext(exchange, vertx, clock);
+    RequestPolicyContext context = new RequestPolicyContext(exchange, vertx, clock, buckets);
     chain.evaluate(context).onComplete(ar -> {
       Verdict verdict = ar.result();
       exchange.decidedBy(verdict.policyId());

@@ -48,7 +48,7 @@ public final class RequestPipeline {
    *                 (then every request is anonymous)
    */
   public RequestPipeline(Vertx vertx, GatewayConfig config, RequestObserver observer, GatewayMetrics metrics,
-      IdentityServices identity, AuditLog auditLog, Clock clock) {
+      IdentityServices identity, AuditLog auditLog, Clock clock, dev.portcullis.plugin.limits.TokenBuckets buckets) {
     this.config = config;
     this.audit = new AccessAudit(auditLog);
     this.observer = observer;
@@ -73,7 +73,7 @@ public final class RequestPipeline {
         new PortalStage(identity),
         new RouteMatchStage(new RouteTable(routes)),
         new AuthenticateStage(identity, metrics),
-        new PolicyStage(vertx, clock, identity != null),
+        new PolicyStage(vertx, clock, identity != null, buckets),
         new AuditStage(audit),
         new BodyLimitStage(),
         new AssertionStage(identity),

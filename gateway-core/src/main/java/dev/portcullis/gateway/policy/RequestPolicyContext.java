@@ -26,10 +26,14 @@ public final class RequestPolicyContext implements PolicyContext, RequestView {
   private Map<AttributeKey<?>, Object> attributes;
   private String evaluating;
 
-  public RequestPolicyContext(Exchange exchange, Vertx vertx, Clock clock) {
+  private final dev.portcullis.plugin.limits.TokenBuckets buckets;
+
+  public RequestPolicyContext(Exchange exchange, Vertx vertx, Clock clock,
+      dev.portcullis.plugin.limits.TokenBuckets buckets) {
     this.exchange = exchange;
     this.vertx = vertx;
     this.clock = clock;
+    this.buckets = buckets;
   }
 
   @Override
@@ -103,6 +107,17 @@ public final class RequestPolicyContext implements PolicyContext, RequestView {
   @Override
   public void addUpstreamHeader(String name, String value) {
     exchange.upstreamHeader(name, value);
+  }
+
+  @Override
+  public void addResponseHeader(String name, String value) {
+    ResponseHeaders.check(name, value);
+    exchange.response().headers().set(name, value);
+  }
+
+  @Override
+  public dev.portcullis.plugin.limits.TokenBuckets buckets() {
+    return buckets;
   }
 
   @Override

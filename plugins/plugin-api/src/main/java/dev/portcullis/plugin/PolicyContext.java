@@ -63,4 +63,17 @@ public interface PolicyContext {
    * @throws IllegalArgumentException when the name or details break the limits above
    */
   void audit(String name, Map<String, String> details);
+
+  /**
+   * Sets a header on the response to the client, whatever the decision (e.g. {@code RateLimit-Remaining}
+   * on an allowed request, {@code Retry-After} on a refusal). Headers that would change the message
+   * framing, cookies or transport security ({@code Set-Cookie}, {@code Content-*},
+   * {@code Transfer-Encoding}, {@code Connection}, {@code Strict-Transport-Security}, …) are refused.
+   *
+   * @throws IllegalArgumentException for such a header or an invalid name or value
+   */
+  void addResponseHeader(String name, String value);
+
+  /** Token buckets shared by every instance of the gateway (see {@link dev.portcullis.plugin.limits.TokenBuckets}). */
+  dev.portcullis.plugin.limits.TokenBuckets buckets();
 }

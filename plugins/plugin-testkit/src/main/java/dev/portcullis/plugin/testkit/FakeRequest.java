@@ -35,6 +35,8 @@ public final class FakeRequest implements PolicyContext, RequestView {
   private Clock clock = Clock.systemUTC();
   private final Map<AttributeKey<?>, Object> attributes = new HashMap<>();
   private final Map<String, String> upstreamHeaders = new LinkedHashMap<>();
+  private final Map<String, String> responseHeaders = new LinkedHashMap<>();
+  private dev.portcullis.plugin.limits.TokenBuckets buckets;
   private final List<PluginEvent> auditEvents = new ArrayList<>();
 
   public static FakeRequest get(String path) {
@@ -93,6 +95,21 @@ public final class FakeRequest implements PolicyContext, RequestView {
   }
 
   /** Headers the policy set for the upstream. */
+  /**
+   * Shares token buckets between requests (as the gateway's cluster does): give several requests
+   * the same {@link dev.portcullis.gateway.limits.LocalTokenBuckets}. By default each request has
+   * buckets of its own, on its clock.
+   */
+  public FakeRequest buckets(dev.portcullis.plugin.limits.TokenBuckets buckets) {
+    this.buckets = buckets;
+    return this;
+  }
+
+  /** Headers the policy set on the client's response. */
+  public Map<String, String> responseHeaders() {
+    return Map.copyOf(responseHeaders);
+  }
+
   public Map<String, String> upstreamHeaders() {
     return Map.copyOf(upstreamHeaders);
   }
@@ -161,6 +178,20 @@ public final class FakeRequest implements PolicyContext, RequestView {
   @Override
   public <T> void attribute(AttributeKey<T> key, T value) {
     attributes.put(key, value);
+  }
+
+  @Override
+  public void addResponseHeader(String name, String value) {
+    dev.portcullis.gateway.policy.ResponseHeaders.check(name, value);
+    responseHeaders.put(name, value);
+  }
+
+  @Override
+  public dev.portcullis.plugin.limits.TokenBuckets buckets() {
+    if (buckets == null) {
+      buckets = new dev.portcullis.gateway.limits.LocalTokenBuckets(clock);
+    }
+    return buckets;
   }
 
   @Override

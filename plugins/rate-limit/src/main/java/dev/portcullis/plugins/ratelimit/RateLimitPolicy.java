@@ -1,0 +1,62 @@
+package dev.portcullis.plugins.ratelimit;
+
+import dev.portcullis.plugin.Decision;
+import dev.portcullis.plugin.Identity;
+import dev.portcullis.plugin.Policy;
+import dev.portcullis.plugin.PolicyContext;
+import dev.portcullis.plugin.limits.TokenBuckets;
+import io.vertx.core.Future;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Takes one token per request from the bucket of the request's identity, client address or route
+ * (shared by every instance through the core's buckets). Under the limit it abstains — it limits,
+ * it does not authorize — and tells the client where it stands in {@code RateLimit-*} headers;
+ * over it, 429 with {@code Retry-After}.
+ */
+final class RateLimitPolicy implements Policy {
+
+  private final String per;
+  private final String prefix;
+  private final String limit;
+  private final TokenBuckets.Bucket bucket;
+
+  RateLimitPolicy(String per, String prefix, int limit, TokenBuckets.Bucket bucket) {
+    this.per = per;
+    this.prefix = prefix;
+    this.limit = Integer.toString(limit);
+    this.bucket = bucket;
+  }
+
+  @Override
+  public Future<Decision> evaluate(PolicyContext context) {
+    return context.buckets().take(prefix + key(context), bucket, 1).map(take -> {
+      context.addResponseHeader("RateLimit-Limit", limit);
+      context.addResponseHeader("RateLimit-Remaining", Long.toString(take.remaining()));
+      context.addResponseHeader("RateLimit-Reset", Long.toString(seconds(take.fullAfter())));
+      if (take.allowed()) {
+        return Decision.abstain();
+      }
+      long retry = Math.max(1, seconds(take.retryAfter()));
+      context.addResponseHeader("Retry-After", Long.toString(retry));
+      return Decision.deny(429, "RATE_LIMITED", "too many requests; try again in " + retry + " s");
+    });
+  }
+
+  private String key(PolicyContext context) {
+    return switch (per) {
+      case "route" -> "*";
+      case "client" -> "ip:" + context.clientAddress();
+      default -> {
+        Optional<Identity> identity = context.identity();
+        yield identity.isPresent() ? "sub:" + identity.get().subject() : "ip:" + context.clientAddress();
+      }
+    };
+  }
+
+  private static long seconds(Duration duration) {
+    return (duration.toMillis() + 999) / 1000;
+  }
+}
