@@ -2,6 +2,7 @@ package dev.portcullis.gateway.admin;
 
 import dev.portcullis.gateway.audit.AuditLog;
 import dev.portcullis.gateway.audit.AuditQueries;
+import dev.portcullis.gateway.audit.LeastPrivilegeReport;
 import dev.portcullis.gateway.audit.ClusterStream;
 import dev.portcullis.gateway.audit.Journal;
 import dev.portcullis.gateway.audit.JournalVerifier;
@@ -73,6 +74,8 @@ public final class AuditAdmin {
     router.get("/admin/v1/audit/events").handler(ctx -> authorize(ctx, READ).onSuccess(who -> events(ctx, who)));
     router.get("/admin/v1/audit/stream").handler(ctx -> authorize(ctx, READ).onSuccess(who -> stream(ctx, who)));
     router.get("/admin/v1/audit/verify").handler(ctx -> authorize(ctx, READ).onSuccess(who -> verify(ctx, who)));
+    router.get("/admin/v1/audit/least-privilege").handler(ctx -> authorize(ctx, READ)
+        .onSuccess(who -> leastPrivilege(ctx, who)));
     router.get("/admin/v1/audit/subjects/:subject/export").handler(ctx -> authorize(ctx, READ)
         .onSuccess(who -> export(ctx, who)));
     router.delete("/admin/v1/audit/subjects/:subject").handler(ctx -> authorize(ctx, ERASE)
@@ -114,6 +117,49 @@ public final class AuditAdmin {
               .onSuccess(page -> json(ctx, 200, new JsonObject().put("events", new JsonArray(List.copyOf(page.records())))
                   .put("nextAfterSeq", page.nextAfterSeq())));
         }));
+  }
+
+  /**
+   * {@code GET /admin/v1/audit/least-privilege?days=30&tenant=acme}: each binding's permissions
+   * that no allowed request used in the last {@code days} (1–400, default 30). Limited to the
+   * caller's tenant unless it may see all tenants (then {@code tenant} is required).
+   */
+  private void leastPrivilege(RoutingContext ctx, Identity who) {
+    for (String name : ctx.queryParams().names()) {
+      if (!name.equals("days") && !name.equals("tenant")) {
+        problem(ctx, Problem.badRequest("UNKNOWN_PARAMETER", "unknown query parameter '" + name
+            + "'; known: days, tenant"));
+        return;
+      }
+    }
+    int days;
+    try {
+      days = ctx.queryParams().get("days") == null ? 30 : Integer.parseInt(ctx.queryParams().get("days"));
+    } catch (NumberFormatException e) {
+      days = -1;
+    }
+    if (days < 1 || days > 400) {
+      problem(ctx, Problem.badRequest("INVALID_PARAMETER", "days must be a whole number from 1 to 400"));
+      return;
+    }
+    String scope = tenantScope(who);
+    String asked = ctx.queryParams().get("tenant");
+    if (scope != null && asked != null && !asked.equals(scope)) {
+      problem(ctx, new Problem(403, "TENANT_FORBIDDEN", "Forbidden", "you may only see your own tenant"));
+      return;
+    }
+    String tenant = scope != null ? scope : asked;
+    if (tenant == null || tenant.isEmpty()) {
+      problem(ctx, Problem.badRequest("INVALID_PARAMETER", "tenant is required (the report is per tenant)"));
+      return;
+    }
+    java.time.Instant until = java.time.Instant.now();
+    java.time.Instant since = until.minus(java.time.Duration.ofDays(days));
+    admin(who, "least-privilege-report", "tenant", tenant, Map.of("days", Integer.toString(days)))
+        .compose(v -> worker.executeBlocking(() -> LeastPrivilegeReport.compute(queries, identity.iam().store(),
+            tenant, since, until), false))
+        .onFailure(e -> failed(ctx, e))
+        .onSuccess(report -> json(ctx, 200, report));
   }
 
   private void verify(RoutingContext ctx, Identity who) {

@@ -52,6 +52,11 @@ class AuditAdminTest {
             match: { pathPrefix: /app }
             upstream: { targets: [ "%s" ] }
             authentication: required
+          - id: reports
+            match: { pathPrefix: /reports }
+            upstream: { targets: [ "%1$s" ] }
+            policies:
+              - test-decision: { decision: allow, permissions: "reports:read" }
         """.formatted(backends.echo()));
     var identity = gateway.gateway().identity();
     JdbcIamStore store = identity.iam().store();
@@ -93,6 +98,40 @@ class AuditAdminTest {
     HttpResponse<String> response = browser.get(path);
     assertThat(response.statusCode()).isEqualTo(200);
     return response.headers().firstValue("X-Request-Id").orElseThrow();
+  }
+
+  @Test
+  void theLeastPrivilegeReportListsGrantedPermissionsNoAllowedRequestUsed() {
+    var identity = gateway.gateway().identity();
+    JdbcIamStore store = identity.iam().store();
+    User analyst = TestGateway.await(identity.iam().blocking(() -> {
+      User user = store.createUser("acme", "anna", null, "Anna", identity.hasher().hash("anna-long-password"));
+      Role role = store.createRole("acme", "analyst", "reads and exports reports",
+          Set.of("reports:read", "reports:export"));
+      store.bindRole(role.id(), user.id(), null, null, null, "test", "test");
+      return user;
+    }));
+    Browserless browser = new Browserless(gateway.url(""));
+    browser.login("anna", "anna-long-password", "/reports");
+    String requestId = browser.get("/reports/q1").headers().firstValue("X-Request-Id").orElseThrow();
+    await().atMost(Duration.ofSeconds(10)).until(() -> AuditTrail.matching(dir.resolve("data/audit"),
+        r -> requestId.equals(r.path("requestId").asText()) && r.path("decision").asText().equals("allow")).size() == 1);
+
+    HttpResponse<String> response = call("GET", "/admin/v1/audit/least-privilege?days=7", auditor);
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonObject report = new JsonObject(response.body());
+    assertThat(report.getString("tenant")).isEqualTo("acme");
+    JsonObject anna = report.getJsonArray("bindings").stream().map(JsonObject.class::cast)
+        .filter(b -> analyst.id().equals(b.getString("holder"))).findFirst().orElseThrow();
+    assertThat(anna.getString("role")).isEqualTo("analyst");
+    assertThat(anna.getJsonArray("used").getList()).containsExactly("reports:read");
+    assertThat(anna.getJsonArray("unused").getList()).containsExactly("reports:export");
+    // bad parameters name themselves; another tenant is not this auditor's to see
+    assertThat(new JsonObject(call("GET", "/admin/v1/audit/least-privilege?days=0", auditor).body())
+        .getString("detail")).isEqualTo("days must be a whole number from 1 to 400");
+    assertThat(call("GET", "/admin/v1/audit/least-privilege?weeks=1", auditor).statusCode()).isEqualTo(400);
+    assertThat(call("GET", "/admin/v1/audit/least-privilege?tenant=globex", auditor).statusCode()).isEqualTo(403);
+    assertThat(call("GET", "/admin/v1/audit/least-privilege", nobody).statusCode()).isEqualTo(403);
   }
 
   @Test

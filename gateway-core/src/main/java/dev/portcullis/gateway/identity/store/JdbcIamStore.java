@@ -197,6 +197,40 @@ public final class JdbcIamStore {
     return List.copyOf(byBinding.values());
   }
 
+  /**
+   * A role binding as the least-privilege report sees it: who holds which role (and so which
+   * permissions), and the members when the holder is a group.
+   */
+  public record TenantBinding(String bindingId, String role, String userId, String groupId, Set<String> permissions,
+      Instant validFrom, Instant validUntil, Set<String> members) {
+  }
+
+  /** Every role binding of a tenant's roles, with permissions and (for groups) members. */
+  public List<TenantBinding> bindingsInTenant(String tenantId) {
+    Map<String, TenantBinding> byId = new java.util.LinkedHashMap<>();
+    query("SELECT b.id, r.name, b.user_id, b.group_id, p.permission, b.valid_from, b.valid_until FROM role_bindings b "
+        + "JOIN roles r ON r.id = b.role_id LEFT JOIN role_permissions p ON p.role_id = r.id "
+        + "WHERE r.tenant_id = ? ORDER BY b.id", rs -> {
+          String id = rs.getString(1);
+          TenantBinding known = byId.get(id);
+          Set<String> perms = new java.util.TreeSet<>(known == null ? Set.of() : known.permissions());
+          if (rs.getString(5) != null) {
+            perms.add(rs.getString(5));
+          }
+          byId.put(id, new TenantBinding(id, rs.getString(2), rs.getString(3), rs.getString(4), perms,
+              instant(rs, 6), instant(rs, 7), Set.of()));
+          return null;
+        }, tenantId);
+    List<TenantBinding> out = new ArrayList<>();
+    for (TenantBinding b : byId.values()) {
+      Set<String> members = b.groupId() == null ? Set.of() : Set.copyOf(query(
+          "SELECT user_id FROM group_members WHERE group_id = ?", rs -> rs.getString(1), b.groupId()));
+      out.add(new TenantBinding(b.bindingId(), b.role(), b.userId(), b.groupId(), Set.copyOf(b.permissions()),
+          b.validFrom(), b.validUntil(), members));
+    }
+    return out;
+  }
+
   // ---- API tokens
 
   public ApiToken insertToken(String userId, String name, String tokenHash, Set<String> scopes, Instant expiresAt) {
