@@ -11,6 +11,10 @@
 #   PROFILE=auto     auto: when the gateway misses the target, profile one more measured gateway
 #                    run with JFR; always / never
 #   BENCH_PATH=/bench  request path
+#   CHAIN=0          1: also measure the full policy chain on one route (target gateway+chain):
+#                    bearer JWT (RS256, JWKS served on loopback) + ip-allowlist + rbac + timed-access
+#                    + tenant-isolation (tenant from the Host header); the gateway then has an
+#                    identity section (H2 store, embedded Hazelcast) for all targets
 #
 # Traffic goes to 127.0.0.1 only. Every process started here is stopped on exit, also on failure.
 set -euo pipefail
@@ -27,6 +31,7 @@ CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
 PROFILE="${PROFILE:-auto}"
 BENCH_PATH="${BENCH_PATH:-/bench}"
+CHAIN="${CHAIN:-0}"
 
 # Targets for this stage: gateway throughput >= 0.8x nginx, gateway p99 <= 2x nginx.
 TARGET_RPS_RATIO=0.8
@@ -193,6 +198,57 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
   || die "openssl could not make the self-signed certificate"
 
 # ---------------------------------------------------------------------------------------------
+# 5b. With CHAIN=1: an RS256 key, its JWKS on a loopback HTTP server (an issuer's keys; http is
+#     accepted for loopback only) and a bearer token for tenant acme with role records-reader.
+CHAIN_IDENTITY=""; CHAIN_ROUTE=""; ALLOWLIST_AUTH=""; CHAIN_TOKEN=""
+if [[ "$CHAIN" == 1 ]]; then
+  command -v python3 >/dev/null || die "CHAIN=1 needs python3"
+  read -r JWKS_PORT HZ_PORT <<<"$(free_ports 2)"
+  mkdir -p "$RUN_DIR/jwks"
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$RUN_DIR/jwks/issuer.key" 2>/dev/null
+  modulus="$(openssl rsa -in "$RUN_DIR/jwks/issuer.key" -noout -modulus | cut -d= -f2)"
+  now="$(date +%s)"
+  python3 - "$modulus" "$now" "$RUN_DIR/jwks" <<'PY'
+import base64, json, sys
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+modulus, now, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+json.dump({"keys": [{"kty": "RSA", "kid": "bench", "use": "sig", "alg": "RS256",
+                     "n": b64(bytes.fromhex(modulus)), "e": "AQAB"}]}, open(out + "/jwks.json", "w"))
+header = b64(json.dumps({"alg": "RS256", "typ": "JWT", "kid": "bench"}).encode())
+claims = b64(json.dumps({"iss": "https://issuer.bench.localhost", "aud": "portcullis", "sub": "bench-user",
+                         "tenant": "acme", "roles": ["records-reader"], "iat": now, "nbf": now,
+                         "exp": now + 6 * 3600}).encode())
+open(out + "/signing-input", "w").write(header + "." + claims)
+PY
+  openssl dgst -sha256 -sign "$RUN_DIR/jwks/issuer.key" -out "$RUN_DIR/jwks/signature" "$RUN_DIR/jwks/signing-input"
+  CHAIN_TOKEN="$(cat "$RUN_DIR/jwks/signing-input").$(python3 -c 'import base64,sys; print(base64.urlsafe_b64encode(open(sys.argv[1],"rb").read()).rstrip(b"=").decode())' "$RUN_DIR/jwks/signature")"
+  start_bg jwks "$RUN_DIR/jwks/server.log" python3 -m http.server "$JWKS_PORT" --bind 127.0.0.1 --directory "$RUN_DIR/jwks"
+  wait_for jwks "$(pid_of jwks)" 20 "http://127.0.0.1:$JWKS_PORT/jwks.json"
+  CHAIN_IDENTITY="identity:
+  store: { seedDemo: true }          # tenant acme with role records-reader (records:read)
+  passwords: { memory: 8MiB, iterations: 1, parallelism: 1 }
+  issuers:
+    - id: bench
+      issuer: https://issuer.bench.localhost
+      jwksUri: http://127.0.0.1:$JWKS_PORT/jwks.json
+      audiences: [ portcullis ]
+      algorithms: [ RS256 ]
+      claims: { tenant: tenant, roles: roles }
+cluster: { host: 127.0.0.1, port: $HZ_PORT, portAutoIncrement: false }"
+  CHAIN_ROUTE="  # The full chain: bearer JWT + ip-allowlist + rbac + timed-access + tenant-isolation.
+  - id: bench-chain
+    match: { pathPrefix: /chain }
+    rewrite: { stripPrefix: true }
+    upstream: { targets: [ \"http://127.0.0.1:$ECHO_PORT\" ] }
+    policies:
+      - ip-allowlist: { allow: [ loopback ] }
+      - rbac: { anyOf: [ records:read ] }
+      - timed-access: { window: \"Mon-Sun 00:00-24:00 UTC\" }
+      - tenant-isolation: { from: host, pattern: \"{tenant}.bench.localhost\" }"
+  ALLOWLIST_AUTH="    authentication: optional       # identity is on (CHAIN=1); this route stays anonymous"
+fi
+
+# ---------------------------------------------------------------------------------------------
 # 6. Echo backend.
 start_bg echo "$RUN_DIR/echo.log" java -Xmx512m -jar "$ECHO_JAR" "$ECHO_PORT"
 wait_for echo "$(pid_of echo)" 60 "http://127.0.0.1:$ECHO_PORT$BENCH_PATH"
@@ -275,13 +331,16 @@ limits:
 
 networks:
   loopback: [ 127.0.0.0/8 ]
+$CHAIN_IDENTITY
 
 routes:
+$CHAIN_ROUTE
   # The same upstream behind the ip-allowlist policy: what the policy chain costs.
   - id: bench-allowlist
     match: { pathPrefix: /allowlisted }
     rewrite: { stripPrefix: true }
     upstream: { targets: [ "http://127.0.0.1:$ECHO_PORT" ] }
+$ALLOWLIST_AUTH
     policies:
       - ip-allowlist: { allow: [ loopback ] }
   - id: bench
@@ -307,10 +366,22 @@ declare -A URL=(
 # Processes whose CPU time is attributed to each target during its measured run.
 declare -A PROXY_PROC=([direct]="" [nginx]=nginx [gateway]=gateway [gateway+ipallow]=gateway)
 TARGETS=(direct nginx gateway gateway+ipallow)
+if [[ "$CHAIN" == 1 ]]; then
+  URL[gateway+chain]="https://127.0.0.1:$GW_PORT/chain$BENCH_PATH"
+  PROXY_PROC[gateway+chain]=gateway
+  TARGETS+=(gateway+chain)
+fi
+# Request headers per target: the chain's requests carry the bearer token and name tenant acme in the host.
+target_headers() {
+  if [[ "$1" == gateway+chain ]]; then
+    printf '%s\n' -H "Authorization: Bearer $CHAIN_TOKEN" -H "Host: acme.bench.localhost"
+  fi
+}
 
 # Facts about one request per target: status, response size, TLS protocol and cipher.
 for t in "${TARGETS[@]}"; do
-  curl -sk --http1.1 -o "$RUN_DIR/wrk/$t.sample.json" \
+  mapfile -t hdr < <(target_headers "$t")
+  curl -sk --http1.1 "${hdr[@]}" -o "$RUN_DIR/wrk/$t.sample.json" \
     -w "$t: HTTP %{http_code}, %{size_download} bytes body, http/%{http_version}\n" "${URL[$t]}" \
     >>"$RUN_DIR/wrk/samples.txt"
 done
@@ -343,7 +414,8 @@ to_ms() { # wrk value with unit -> milliseconds
 declare -A RPS P50 P99 AVG MAXL REQS NON2XX SOCKERR PCPU ECPU WCPU OCPU KCPU OTOP SEGS CPUREQ
 run_wrk() { # target label duration_s: output in $RUN_DIR/wrk/<target>.<label>.txt
   local t="$1" label="$2" d="$3" out="$RUN_DIR/wrk/$1.$2.txt"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${d}s" --latency "${URL[$t]}" >"$out" 2>&1 \
+  local hdr; mapfile -t hdr < <(target_headers "$t")
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${d}s" --latency "${hdr[@]}" "${URL[$t]}" >"$out" 2>&1 \
     || { cat "$out" >&2; die "wrk failed against $t"; }
 }
 parse_wrk() { # target file
@@ -398,6 +470,7 @@ cores() { # ticks0 ticks1 nanoseconds
 log "gateway: JIT warm-up ${GATEWAY_WARMUP_S}s over both gateway routes"
 run_wrk gateway jit-warmup "$GATEWAY_WARMUP_S"
 run_wrk gateway+ipallow jit-warmup "$GATEWAY_WARMUP_S"
+if [[ "$CHAIN" == 1 ]]; then run_wrk gateway+chain jit-warmup "$GATEWAY_WARMUP_S"; fi
 
 for t in "${TARGETS[@]}"; do
   log "$t: warm-up ${WARMUP_S}s, then measured ${DURATION_S}s (wrk -t$THREADS -c$CONNECTIONS) ${URL[$t]}"
@@ -438,6 +511,11 @@ P99_RATIO="$(ratio "${P99[gateway]}" "${P99[nginx]}")"
 POLICY_RATIO="$(ratio "${RPS[gateway+ipallow]}" "${RPS[gateway]}")"
 POLICY_OK="$(awk -v r="$POLICY_RATIO" 'BEGIN { print (r != "n/a" && r + 0 >= 0.95) ? "met" : "missed" }')"
 RPS_OK="$(awk -v r="$RPS_RATIO" -v t="$TARGET_RPS_RATIO" 'BEGIN { print (r != "n/a" && r + 0 >= t) ? "met" : "missed" }')"
+CHAIN_RATIO="n/a"; CHAIN_OK="n/a"
+if [[ "$CHAIN" == 1 ]]; then
+  CHAIN_RATIO="$(ratio "${RPS[gateway+chain]}" "${RPS[nginx]}")"
+  CHAIN_OK="$(awk -v r="$CHAIN_RATIO" -v t="$TARGET_RPS_RATIO" 'BEGIN { print (r != "n/a" && r + 0 >= t) ? "met" : "missed" }')"
+fi
 P99_OK="$(awk -v r="$P99_RATIO" -v t="$TARGET_P99_RATIO" 'BEGIN { print (r != "n/a" && r + 0 <= t) ? "met" : "missed" }')"
 
 # ---------------------------------------------------------------------------------------------
@@ -571,6 +649,7 @@ printf '(proxy/echo/wrk/other/kernel: CPU cores used during the measured run; ot
 printf '\ngateway/nginx throughput: %s (target >= %s: %s)\n' "$RPS_RATIO" "$TARGET_RPS_RATIO" "$RPS_OK"
 printf 'gateway/nginx p99:        %s (target <= %s: %s)\n' "$P99_RATIO" "$TARGET_P99_RATIO" "$P99_OK"
 printf 'gateway+ipallow/gateway throughput: %s (target >= 0.95, chain under 5%%: %s)\n' "$POLICY_RATIO" "$POLICY_OK"
+[[ "$CHAIN" == 1 ]] && printf 'gateway+chain/nginx throughput: %s (target >= %s: %s)\n' "$CHAIN_RATIO" "$TARGET_RPS_RATIO" "$CHAIN_OK"
 printf 'gateway log: %s WARN, %s ERROR lines; nginx error.log: %s lines\n\n' "${GW_WARN:-0}" "${GW_ERROR:-0}" "${NGX_ERR:-0}"
 
 # (wrk -v exits 1 after printing its version; none of these may stop the report.)
@@ -608,6 +687,9 @@ MD="$RUN_DIR/results.md"
   echo "- gateway/nginx throughput: **$RPS_RATIO** (target ≥ $TARGET_RPS_RATIO: $RPS_OK)"
   echo "- gateway/nginx p99: **$P99_RATIO** (target ≤ $TARGET_P99_RATIO: $P99_OK)"
   echo "- gateway+ipallow/gateway throughput: **$POLICY_RATIO** (the ip-allowlist chain should cost under 5 %, i.e. ≥ 0.95: $POLICY_OK)"
+  if [[ "$CHAIN" == 1 ]]; then
+    echo "- gateway+chain/nginx throughput: **$CHAIN_RATIO** (bearer JWT + ip-allowlist + rbac + timed-access + tenant-isolation; target ≥ $TARGET_RPS_RATIO: $CHAIN_OK)"
+  fi
   echo "- gateway log during the run: ${GW_WARN:-0} WARN, ${GW_ERROR:-0} ERROR lines; nginx error.log: ${NGX_ERR:-0} lines"
   if (( ${GW_WARN:-0} + ${GW_ERROR:-0} > 0 )); then
     echo "- distinct gateway WARN/ERROR lines (count × level, message, exception):"
