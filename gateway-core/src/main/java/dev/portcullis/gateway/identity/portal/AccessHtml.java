@@ -212,7 +212,7 @@ final class AccessHtml {
   private static void reasonField(StringBuilder body, String id, Form form) {
     body.append("<label for=\"").append(id).append("\">Reason</label>\n<p class=\"hint\" id=\"").append(id)
         .append("-hint\">Why you need it (at most ").append(AccessRequests.MAX_REASON).append(" characters). It is "
-            + "shown to the approvers and kept in the audit journal: no personal data, no secrets.</p>\n")
+            + "kept in the audit journal (and shown to the approvers): no personal data, no secrets.</p>\n")
         .append("<textarea id=\"").append(id).append("\" name=\"reason\" rows=\"3\" maxlength=\"")
         .append(AccessRequests.MAX_REASON).append("\" required").append(described(form, "reason", id + "-hint"))
         .append(">").append(escape(form.value("reason"))).append("</textarea>\n");

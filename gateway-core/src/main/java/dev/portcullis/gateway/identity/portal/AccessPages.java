@@ -67,7 +67,7 @@ final class AccessPages {
       request.resume();
       withSession(exchange, session -> show(exchange, session, 200, AccessHtml.Form.prefilled(
           LoginPortal.queryParam(request, "targetType"), LoginPortal.queryParam(request, "target")),
-          NOTICES.get(LoginPortal.queryParam(request, "done")), null));
+          notice(LoginPortal.queryParam(request, "done")), null));
     } else if (method == HttpMethod.POST && (path.equals(REQUEST) || path.equals(VOTE) || path.equals(WITHDRAW)
         || path.equals(ELEVATE))) {
       // the session first: a browser without one goes to sign in rather than to a CSRF refusal
@@ -90,6 +90,10 @@ final class AccessPages {
       return false;
     }
     return true;
+  }
+
+  private static String notice(String done) {
+    return done == null ? null : NOTICES.get(done);
   }
 
   private void withSession(Exchange exchange, java.util.function.Consumer<Session> action) {
