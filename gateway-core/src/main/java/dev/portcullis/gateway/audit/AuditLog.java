@@ -127,6 +127,38 @@ public final class AuditLog {
         .put("targetType", targetType).put("target", target).put("changes", changes).bytes(), true));
   }
 
+  /**
+   * A step of an access request or an elevation ({@code approval.requested}, {@code .approved},
+   * {@code .denied}, {@code .granted}, {@code .expired}, {@code .withdrawn}, {@code .elevated}).
+   * Fields that do not apply are null.
+   *
+   * @param requestId      the HTTP request that took the step (null when none did, e.g. expiry)
+   * @param accessRequest  the access request's id (null for an elevation)
+   * @param subject        the requester (or the user who elevated)
+   * @param approver       the approver who voted
+   * @param reason         the requester's stated reason (the pages say it is journaled)
+   * @param validUntil     when the granted binding ends
+   */
+  public record Approval(String requestId, String accessRequest, String subject, String approver, String tenant,
+      String targetType, String target, String reason, Long durationSeconds, java.time.Instant validUntil,
+      Integer approvals, Integer approvalsNeeded) {
+  }
+
+  /** Journals an access-request step (synced: it grants or refuses access). */
+  public Future<Long> approval(String type, Approval a) {
+    return pseudonymOf(a.subject()).compose(subject -> pseudonymOf(a.approver()).compose(approver -> {
+      AuditEventWriter event = event(type).put("requestId", a.requestId()).put("accessRequest", a.accessRequest())
+          .put("subject", subject).put("approver", approver).put("tenant", a.tenant())
+          .put("targetType", a.targetType()).put("target", a.target()).put("reason", a.reason())
+          .put("approvals", a.approvals()).put("approvalsNeeded", a.approvalsNeeded())
+          .put("validUntil", a.validUntil() == null ? null : AuditEventWriter.TIME.format(a.validUntil()));
+      if (a.durationSeconds() != null) {
+        event.put("durationSeconds", a.durationSeconds().longValue());
+      }
+      return journal.append(event.bytes(), true);
+    }));
+  }
+
   private AuditEventWriter event(String type) {
     return AuditEventWriter.event(type, ids.next(), clock.instant(), ids.instance());
   }

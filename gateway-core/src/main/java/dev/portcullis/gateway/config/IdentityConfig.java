@@ -19,7 +19,8 @@ public record IdentityConfig(
     List<Issuer> issuers,
     List<OidcProvider> oidc,
     Assertion assertion,
-    Mfa mfa) {
+    Mfa mfa,
+    Access access) {
 
   /** JDBC URL of the IAM store; the default is an H2 file in the data directory. */
   public record Store(String jdbcUrl, String username, String password, int maxPoolSize, boolean seedDemo,
@@ -118,5 +119,17 @@ public record IdentityConfig(
    * since their first sign-in under this rule they may postpone it.
    */
   public record Enforcement(Set<String> roles, Duration grace) {
+  }
+
+  /**
+   * Four-eyes access requests and just-in-time elevation: how many distinct approvers a request
+   * needs, how long it may wait for them, the longest access it may ask for, and which roles may
+   * be activated by their holders of {@code elevate:<role>} for how long at most.
+   */
+  public record Access(int approvals, Duration requestTtl, Duration maxDuration,
+      java.util.Map<String, Duration> elevation) {
+    public Access {
+      elevation = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(elevation));
+    }
   }
 }

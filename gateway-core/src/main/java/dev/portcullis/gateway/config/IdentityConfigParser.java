@@ -36,7 +36,7 @@ final class IdentityConfigParser {
     IdentityConfig config = new IdentityConfig(store(node.object("store", false), dataDir),
         passwords(node.object("passwords", false)), login(node.object("login", false)),
         sessions(node.object("sessions", false)), issuers(node), oidc(node), assertion(node.object("assertion", false)),
-        mfa(node.object("mfa", false), dataDir));
+        mfa(node.object("mfa", false), dataDir), access(node.object("access", false)));
     node.finish();
     return config;
   }
@@ -245,6 +245,48 @@ final class IdentityConfigParser {
     }
     node.finish();
     return new IdentityConfig.Mfa(issuer, algorithm, digits, period, recoveryCodes, key, generated, List.copyOf(enforce));
+  }
+
+  /** Defaults for {@code identity.access}: two approvers, a day to find them, at most 8 hours of access. */
+  static final IdentityConfig.Access DEFAULT_ACCESS = new IdentityConfig.Access(2, Duration.ofHours(24),
+      Duration.ofHours(8), java.util.Map.of());
+
+  private IdentityConfig.Access access(ConfigNode node) {
+    if (node == null) {
+      return DEFAULT_ACCESS;
+    }
+    int approvals = node.integer("approvals", 2, 1, 5);
+    Duration ttl = node.duration("requestTtl", Duration.ofHours(24));
+    if (ttl.compareTo(Duration.ofMinutes(1)) < 0 || ttl.compareTo(Duration.ofDays(30)) > 0) {
+      node.error("requestTtl", "must be between 1m and 30d (how long a request waits for its approvals)");
+    }
+    Duration max = node.duration("maxDuration", Duration.ofHours(8));
+    if (max.compareTo(Duration.ofMinutes(1)) < 0 || max.compareTo(Duration.ofDays(30)) > 0) {
+      node.error("maxDuration", "must be between 1m and 30d (the longest access a request may ask for)");
+    }
+    java.util.Map<String, Duration> elevation = new java.util.LinkedHashMap<>();
+    ConfigNode roles = node.object("elevation", false);
+    if (roles != null) {
+      for (String role : roles.keys()) {
+        ConfigNode entry = roles.object(role, true);
+        if (role.isBlank() || role.length() > 128 || role.startsWith("route-approval:")) {
+          roles.error(role, "'" + role + "' is not a role name that can be elevated to (1 to 128 characters, "
+              + "not a route-approval: role)");
+        }
+        if (entry == null) {
+          continue;
+        }
+        Duration roleMax = entry.duration("maxDuration", Duration.ofHours(1));
+        if (roleMax.compareTo(Duration.ofMinutes(1)) < 0 || roleMax.compareTo(Duration.ofHours(24)) > 0) {
+          entry.error("maxDuration", "must be between 1m and 24h (elevation is for short, self-service access)");
+        }
+        entry.finish();
+        elevation.put(role, roleMax);
+      }
+      roles.finish();
+    }
+    node.finish();
+    return new IdentityConfig.Access(approvals, ttl, max, elevation);
   }
 
   GatewayConfig.AssertionSpec assertionSpec(ConfigNode node, String routeId) {

@@ -1,5 +1,7 @@
 package dev.portcullis.gateway.identity;
 
+import dev.portcullis.gateway.identity.access.AccessRequestStore;
+import dev.portcullis.gateway.identity.access.AccessRequests;
 import dev.portcullis.gateway.identity.mfa.OtpReplayGuard;
 import dev.portcullis.gateway.identity.mfa.SecondFactor;
 import dev.portcullis.gateway.identity.mfa.TotpSecretBox;
@@ -68,6 +70,10 @@ public final class IdentityServices {
   /** Sign-ins that proved their first factor and owe the second. */
   private final SessionStore pending;
   private final io.vertx.core.WorkerExecutor mfaWorkers;
+  private final AccessRequests accessRequests;
+  /** The ids of the configured routes: an access request may name only those. */
+  private final java.util.concurrent.atomic.AtomicReference<java.util.Set<String>> routeIds =
+      new java.util.concurrent.atomic.AtomicReference<>(java.util.Set.of());
 
   private record Opened(Database database, HazelcastInstance hazelcast, JdbcIamStore store, PasswordHasher hasher,
       SigningKeys keys, byte[] pseudonymKey, byte[] sessionKey, TotpSecretBox totpBox) {
@@ -98,8 +104,10 @@ public final class IdentityServices {
         throttle, resolver, audit, identity.mfa(), clock);
     this.pending = new SessionStore(vertx, hazelcast, ClusterNode.PENDING_LOGINS,
         LoginPortal.PENDING_SIGN_IN, LoginPortal.PENDING_SIGN_IN, clock, opened.sessionKey());
+    this.accessRequests = new AccessRequests(iam, new AccessRequestStore(database.dataSource()), audit,
+        identity.access(), routeIds::get, clock);
     this.portal = new LoginPortal(iam, hasher, sessions, throttle, oidc, hosts::get, assertions::jwks,
-        metrics::signIn, audit, secondFactor, pending, clock);
+        metrics::signIn, audit, secondFactor, pending, clock, accessRequests);
     updateHosts(config);
     // Other instances may rotate the shared keys: re-read them now and then.
     this.keyTimer = vertx.setPeriodic(Duration.ofMinutes(1).toMillis(), id -> iam.blocking(() -> {
@@ -201,6 +209,12 @@ public final class IdentityServices {
   /** Hosts a login may return to: those the current routes serve. */
   public void updateHosts(GatewayConfig config) {
     hosts.set(config.routes().stream().map(r -> r.match().host()).filter(Objects::nonNull).toList());
+    routeIds.set(config.routes().stream().map(r -> r.id()).collect(java.util.stream.Collectors.toUnmodifiableSet()));
+  }
+
+  /** Four-eyes access requests and just-in-time elevation. */
+  public AccessRequests accessRequests() {
+    return accessRequests;
   }
 
   public Iam iam() {

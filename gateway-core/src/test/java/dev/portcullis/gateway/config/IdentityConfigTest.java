@@ -75,6 +75,27 @@ class IdentityConfigTest {
   }
 
   @Test
+  void accessRequestsDefaultToTwoApproversADayToFindThemAndEightHoursAtMost() throws Exception {
+    assertThat(parse("identity: {}\n" + ROUTE).identity().access()).isEqualTo(new IdentityConfig.Access(2,
+        Duration.ofHours(24), Duration.ofHours(8), Map.of()));
+    IdentityConfig.Access access = parse("""
+        identity:
+          access:
+            approvals: 3
+            requestTtl: 2h
+            maxDuration: 1d
+            elevation:
+              records-admin: { maxDuration: 30m }
+              ops: {}
+        """ + ROUTE).identity().access();
+    assertThat(access.approvals()).isEqualTo(3);
+    assertThat(access.requestTtl()).isEqualTo(Duration.ofHours(2));
+    assertThat(access.maxDuration()).isEqualTo(Duration.ofDays(1));
+    assertThat(access.elevation()).containsExactly(Map.entry("records-admin", Duration.ofMinutes(30)),
+        Map.entry("ops", Duration.ofHours(1)));
+  }
+
+  @Test
   void theSecondFactorHasRfcDefaultsAndTakesItsKeyFromTheEnvironmentOrAFile() throws Exception {
     IdentityConfig.Mfa defaults = parse("identity: {}\n" + ROUTE).identity().mfa();
     assertThat(defaults.algorithm()).isEqualTo("SHA1");
@@ -185,7 +206,26 @@ class IdentityConfigTest {
         Arguments.of("cluster without a shared TOTP key", "identity: {}\ncluster: { members: [ \"10.0.0.1:5701\", "
             + "\"10.0.0.2:5701\" ] }\n" + ROUTE, 1, "identity", "set identity.mfa.secretKey"),
         Arguments.of("unknown mfa field", "identity: { mfa: { codeLength: 6 } }\n" + ROUTE, 1, "identity.mfa.codeLength",
-            "unknown field 'codeLength'"));
+            "unknown field 'codeLength'"),
+        Arguments.of("no approvers", "identity: { access: { approvals: 0 } }\n" + ROUTE, 1,
+            "identity.access.approvals", "between 1 and 5"),
+        Arguments.of("too many approvers", "identity: { access: { approvals: 6 } }\n" + ROUTE, 1,
+            "identity.access.approvals", "between 1 and 5"),
+        Arguments.of("request ttl too short", "identity: { access: { requestTtl: 30s } }\n" + ROUTE, 1,
+            "identity.access.requestTtl", "must be between 1m and 30d"),
+        Arguments.of("max duration too long", "identity: { access: { maxDuration: 60d } }\n" + ROUTE, 1,
+            "identity.access.maxDuration", "must be between 1m and 30d"),
+        Arguments.of("elevation too long", "identity:\n  access:\n    elevation:\n      ops: { maxDuration: 2d }\n"
+            + ROUTE, 4, "identity.access.elevation.ops.maxDuration", "must be between 1m and 24h"),
+        Arguments.of("elevation to a route role", "identity:\n  access:\n    elevation:\n"
+            + "      \"route-approval:x\": {}\n" + ROUTE, 4, "identity.access.elevation.route-approval:x",
+            "not a route-approval: role"),
+        Arguments.of("elevation not a mapping", "identity:\n  access:\n    elevation:\n      ops: 1h\n" + ROUTE, 4,
+            "identity.access.elevation.ops", "must be a mapping"),
+        Arguments.of("unknown elevation field", "identity:\n  access:\n    elevation:\n      ops: { max: 1h }\n"
+            + ROUTE, 4, "identity.access.elevation.ops.max", "unknown field 'max'"),
+        Arguments.of("unknown access field", "identity: { access: { quorum: 2 } }\n" + ROUTE, 1,
+            "identity.access.quorum", "unknown field 'quorum'"));
   }
 
   @ParameterizedTest(name = "{0}")

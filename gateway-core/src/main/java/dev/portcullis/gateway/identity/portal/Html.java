@@ -129,5 +129,15 @@ final class Html {
       .secret, .codes code { font: 600 1rem/1.6 ui-monospace, SFMono-Regular, Menlo, monospace; letter-spacing: .05em; }
       .codes { padding-left: 2rem; } .codes code { white-space: nowrap; }
       .hint { font-size: .9rem; color: color-mix(in srgb, CanvasText 70%, transparent); }
+      .card.wide { max-width: 48rem; } h2 { font-size: 1.15rem; margin: 2rem 0 .5rem; } h3 { font-size: 1rem; }
+      textarea, select { width: 100%; padding: .65rem .75rem; font: inherit; border-radius: 8px; background: Field;
+             color: FieldText; border: 1px solid color-mix(in srgb, CanvasText 40%, transparent); }
+      fieldset { border: 0; padding: 0; margin: 1rem 0 0; } legend { font-weight: 600; } label.inline { display: inline; font-weight: 400; }
+      table { width: 100%; border-collapse: collapse; font-size: .95rem; } th, td { text-align: left; padding: .4rem; vertical-align: top;
+             border-bottom: 1px solid color-mix(in srgb, CanvasText 15%, transparent); }
+      button.small { width: auto; margin: 0; padding: .3rem .6rem; } button.secondary { background: transparent; color: var(--accent); border: 1px solid var(--accent); }
+      .actions { display: flex; gap: .5rem; } .pending { margin: 1rem 0; padding-top: .5rem; border-top: 1px solid color-mix(in srgb, CanvasText 15%, transparent); }
+      .notice { padding: .75rem; border-radius: 8px; border-left: 4px solid var(--accent); background: color-mix(in srgb, var(--accent) 10%, transparent); }
+      .hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
       """;
 }

@@ -5,6 +5,7 @@ import dev.portcullis.gateway.identity.GatewayCookies;
 import dev.portcullis.gateway.identity.Iam;
 import dev.portcullis.gateway.identity.PasswordHasher;
 import dev.portcullis.gateway.identity.Secrets;
+import dev.portcullis.gateway.identity.access.AccessRequests;
 import dev.portcullis.gateway.identity.login.LoginThrottle;
 import dev.portcullis.gateway.identity.mfa.SecondFactor;
 import dev.portcullis.gateway.identity.session.SessionStore;
@@ -60,6 +61,7 @@ public final class LoginPortal {
   private final SecondFactor factor;
   private final SessionStore pending;
   private final MfaPages mfa;
+  private final AccessPages access;
 
   /**
    * @param signIns told (method, result) of every sign-in attempt: pwd or sso; success, failure, locked
@@ -68,8 +70,9 @@ public final class LoginPortal {
   public LoginPortal(Iam iam, PasswordHasher hasher, SessionStore sessions, LoginThrottle throttle, OidcLogin oidc,
       java.util.function.Supplier<List<HostPattern>> hosts, java.util.function.Supplier<Map<String, Object>> jwks,
       java.util.function.BiConsumer<String, String> signIns, AuditLog audit, SecondFactor factor,
-      SessionStore pending, java.time.Clock clock) {
+      SessionStore pending, java.time.Clock clock, AccessRequests access) {
     this.audit = audit;
+    this.access = new AccessPages(this, access, sessions);
     this.factor = factor;
     this.pending = pending;
     this.mfa = new MfaPages(this, factor, sessions, pending, clock);
@@ -152,6 +155,9 @@ public final class LoginPortal {
       }
       default -> {
         if (MfaPages.serves(path) && mfa.handle(exchange, path, method)) {
+          return;
+        }
+        if (AccessPages.serves(path) && access.handle(exchange, path, method)) {
           return;
         }
         if (oidc != null && oidc.serves(path)) {

@@ -227,4 +227,196 @@ abstract class IamStoreContract {
     assertThat(store.totpCredential(ada.id())).isEmpty();
     assertThat(store.unusedRecoveryCodes(ada.id())).isZero();
   }
+
+  // ---- access requests (identity/access): the store's rules, on every database
+
+  private static final Instant T0 = Instant.parse("2026-03-02T09:00:00Z");
+
+  /** Acme with a requester, three approvers and a role; the request store on the same database. */
+  private record Access(dev.portcullis.gateway.identity.access.AccessRequestStore requests, User requester,
+      User a, User b, User c, Role role) {
+  }
+
+  private Access access() {
+    store.createTenant("acme", "Acme");
+    return new Access(new dev.portcullis.gateway.identity.access.AccessRequestStore(database.dataSource()),
+        store.createUser("acme", "req", null, null, null), store.createUser("acme", "appr-a", null, null, null),
+        store.createUser("acme", "appr-b", null, null, null), store.createUser("acme", "appr-c", null, null, null),
+        store.createRole("acme", "records-admin", null, Set.of("records:write")));
+  }
+
+  private static dev.portcullis.gateway.identity.access.AccessRequest file(Access x, Duration duration) {
+    return x.requests().create("acme", x.requester().id(), dev.portcullis.gateway.identity.access.AccessRequest
+        .TargetType.ROLE, "records-admin", "incident 42", duration, T0, T0.plus(Duration.ofHours(24)), r -> { });
+  }
+
+  private static dev.portcullis.gateway.identity.access.AccessRequestStore.VoteResult vote(Access x, String requestId,
+      User approver, dev.portcullis.gateway.identity.access.Vote.Decision decision, Instant at) {
+    return x.requests().vote(requestId, approver.id(), decision, "ok", 2, x.role().id(), at, r -> { });
+  }
+
+  private static void refused(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, int status, String key) {
+    assertThatThrownBy(call).isInstanceOfSatisfying(dev.portcullis.gateway.identity.access.AccessRefused.class, e -> {
+      assertThat(e.status()).isEqualTo(status);
+      assertThat(e.key()).isEqualTo(key);
+    });
+  }
+
+  @Test
+  void anAccessRequestNeedsTwoDistinctApproversAndTheGrantStartsAtTheFinalApproval() {
+    Access x = access();
+    var approve = dev.portcullis.gateway.identity.access.Vote.Decision.APPROVE;
+    var request = file(x, Duration.ofHours(2));
+    assertThat(request.status()).isEqualTo(dev.portcullis.gateway.identity.access.AccessRequest.Status.PENDING);
+    assertThat(x.requests().find(request.id()).orElseThrow().requesterName()).isEqualTo("req");
+    refused(() -> file(x, Duration.ofHours(1)), 409, "duplicate");
+
+    refused(() -> vote(x, request.id(), x.requester(), approve, T0.plusSeconds(60)), 403, "own-request");
+    var first = vote(x, request.id(), x.a(), approve, T0.plusSeconds(60));
+    assertThat(first.outcome()).isEqualTo(dev.portcullis.gateway.identity.access.AccessRequestStore.Outcome.APPROVED);
+    assertThat(first.approvals()).isEqualTo(1);
+    refused(() -> vote(x, request.id(), x.a(), approve, T0.plusSeconds(90)), 409, "already-voted");
+    refused(() -> vote(x, request.id(), x.a(), dev.portcullis.gateway.identity.access.Vote.Decision.DENY,
+        T0.plusSeconds(90)), 409, "already-voted");
+    assertThat(store.grantsOf(x.requester().id())).isEmpty();
+
+    Instant last = T0.plus(Duration.ofHours(3)); // the duration counts from here, not from the request
+    var second = vote(x, request.id(), x.b(), approve, last);
+    assertThat(second.outcome()).isEqualTo(dev.portcullis.gateway.identity.access.AccessRequestStore.Outcome.GRANTED);
+    assertThat(second.approvers()).containsExactly(x.a().id(), x.b().id());
+    assertThat(second.validUntil()).isEqualTo(last.plus(Duration.ofHours(2)));
+    var approved = x.requests().find(request.id()).orElseThrow();
+    assertThat(approved.status()).isEqualTo(dev.portcullis.gateway.identity.access.AccessRequest.Status.APPROVED);
+    assertThat(approved.decidedAt()).isEqualTo(last);
+    Grant grant = store.grantsOf(x.requester().id()).get(0);
+    assertThat(grant.bindingId()).isEqualTo(approved.bindingId());
+    assertThat(grant.roleName()).isEqualTo("records-admin");
+    assertThat(grant.validFrom()).isEqualTo(last);
+    assertThat(grant.validUntil()).isEqualTo(last.plus(Duration.ofHours(2)));
+    assertThat(grant.activeAt(last.plus(Duration.ofHours(2)).minusMillis(1))).isTrue();
+    assertThat(grant.activeAt(last.plus(Duration.ofHours(2)))).isFalse(); // it ends by itself
+    // decided: no further votes
+    refused(() -> vote(x, request.id(), x.c(), approve, last.plusSeconds(1)), 409, "not-pending");
+    assertThat(x.requests().votes(request.id())).hasSize(2);
+    assertThat(store.grantsOf(x.requester().id())).hasSize(1);
+  }
+
+  @Test
+  void anyDenyEndsAnAccessRequestAndAWithdrawnOneTakesNoVotes() {
+    Access x = access();
+    var request = file(x, Duration.ofHours(1));
+    vote(x, request.id(), x.a(), dev.portcullis.gateway.identity.access.Vote.Decision.APPROVE, T0.plusSeconds(1));
+    var denied = vote(x, request.id(), x.b(), dev.portcullis.gateway.identity.access.Vote.Decision.DENY,
+        T0.plusSeconds(2));
+    assertThat(denied.outcome()).isEqualTo(dev.portcullis.gateway.identity.access.AccessRequestStore.Outcome.DENIED);
+    assertThat(denied.request().status()).isEqualTo(dev.portcullis.gateway.identity.access.AccessRequest.Status.DENIED);
+    refused(() -> vote(x, request.id(), x.c(), dev.portcullis.gateway.identity.access.Vote.Decision.APPROVE,
+        T0.plusSeconds(3)), 409, "not-pending");
+    assertThat(store.grantsOf(x.requester().id())).isEmpty();
+
+    var again = file(x, Duration.ofHours(1)); // a decided request does not block a new one
+    refused(() -> x.requests().withdraw(again.id(), x.a().id(), T0.plusSeconds(4), r -> { }), 403, "not-yours");
+    assertThat(x.requests().withdraw(again.id(), x.requester().id(), T0.plusSeconds(4), r -> { }).status())
+        .isEqualTo(dev.portcullis.gateway.identity.access.AccessRequest.Status.WITHDRAWN);
+    refused(() -> vote(x, again.id(), x.a(), dev.portcullis.gateway.identity.access.Vote.Decision.APPROVE,
+        T0.plusSeconds(5)), 409, "not-pending");
+    refused(() -> vote(x, "no-such-request", x.a(), dev.portcullis.gateway.identity.access.Vote.Decision.APPROVE,
+        T0.plusSeconds(5)), 404, "unknown-request");
+  }
+
+  @Test
+  void anAccessRequestNotApprovedWithinItsTtlExpiresAndTakesNoMoreVotes() {
+    Access x = access();
+    var request = file(x, Duration.ofHours(1));
+    vote(x, request.id(), x.a(), dev.portcullis.gateway.identity.access.Vote.Decision.APPROVE, T0.plusSeconds(1));
+    Instant late = T0.plus(Duration.ofHours(24));
+    assertThat(request.statusAt(late)).isEqualTo(dev.portcullis.gateway.identity.access.AccessRequest.Status.EXPIRED);
+    assertThat(x.requests().pendingInTenant("acme", late.minusMillis(1))).hasSize(1);
+    assertThat(x.requests().pendingInTenant("acme", late)).isEmpty();
+
+    var result = vote(x, request.id(), x.b(), dev.portcullis.gateway.identity.access.Vote.Decision.APPROVE, late);
+    assertThat(result.outcome()).isEqualTo(dev.portcullis.gateway.identity.access.AccessRequestStore.Outcome.EXPIRED);
+    assertThat(x.requests().find(request.id()).orElseThrow().status())
+        .isEqualTo(dev.portcullis.gateway.identity.access.AccessRequest.Status.EXPIRED);
+    assertThat(x.requests().votes(request.id())).hasSize(1); // the late vote was not recorded
+    assertThat(store.grantsOf(x.requester().id())).isEmpty();
+    refused(() -> vote(x, request.id(), x.c(), dev.portcullis.gateway.identity.access.Vote.Decision.APPROVE, late),
+        409, "not-pending");
+
+    // expiry at read time marks each request once
+    var other = x.requests().create("acme", x.a().id(), dev.portcullis.gateway.identity.access.AccessRequest.TargetType
+        .ROUTE, "records", "audit", Duration.ofMinutes(30), T0, T0.plusSeconds(60), r -> { });
+    java.util.List<String> marked = new java.util.ArrayList<>();
+    assertThat(x.requests().expireDue("acme", T0.plusSeconds(59), r -> marked.add(r.id()))).isEmpty();
+    assertThat(x.requests().expireDue("acme", T0.plusSeconds(60), r -> marked.add(r.id()))).hasSize(1);
+    assertThat(x.requests().expireDue("acme", T0.plusSeconds(61), r -> marked.add(r.id()))).isEmpty();
+    assertThat(marked).containsExactly(other.id());
+  }
+
+  @Test
+  void aRouteRoleIsCreatedOnceWithItsApprovalPermission() {
+    Access x = access();
+    String id = x.requests().routeRole("acme", "records", T0);
+    assertThat(x.requests().routeRole("acme", "records", T0)).isEqualTo(id);
+    assertThat(store.rolePermissions("acme")).containsEntry("route-approval:records", Set.of("approval:records"));
+  }
+
+  @Test
+  void whatTheStepsCallbackThrowsRollsTheStepBack() {
+    Access x = access();
+    var request = file(x, Duration.ofHours(1));
+    vote(x, request.id(), x.a(), dev.portcullis.gateway.identity.access.Vote.Decision.APPROVE, T0.plusSeconds(1));
+    assertThatThrownBy(() -> x.requests().vote(request.id(), x.b().id(),
+        dev.portcullis.gateway.identity.access.Vote.Decision.APPROVE, null, 2, x.role().id(), T0.plusSeconds(2), r -> {
+          throw new IllegalStateException("journal down");
+        })).hasMessage("journal down");
+    assertThat(x.requests().find(request.id()).orElseThrow().status())
+        .isEqualTo(dev.portcullis.gateway.identity.access.AccessRequest.Status.PENDING);
+    assertThat(x.requests().votes(request.id())).hasSize(1);
+    assertThat(store.grantsOf(x.requester().id())).isEmpty();
+  }
+
+  @Test
+  void racingApprovalsFinaliseOnceAndNeverLeaveARequestStuck() throws Exception {
+    Access x = access();
+    var approve = dev.portcullis.gateway.identity.access.Vote.Decision.APPROVE;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      for (int round = 0; round < 8; round++) {
+        var request = x.requests().create("acme", x.requester().id(), dev.portcullis.gateway.identity.access
+            .AccessRequest.TargetType.ROLE, "records-admin", "round " + round, Duration.ofHours(1), T0,
+            T0.plus(Duration.ofHours(24)), r -> { });
+        boolean onePrior = round % 2 == 0; // even: one approval in, two race for the last; odd: two race from none
+        if (onePrior) {
+          vote(x, request.id(), x.a(), approve, T0.plusSeconds(1));
+        }
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+        java.util.List<java.util.concurrent.Future<Object>> racing = new java.util.ArrayList<>();
+        for (User approver : java.util.List.of(x.b(), x.c())) {
+          racing.add(pool.submit(() -> {
+            start.await();
+            try {
+              return vote(x, request.id(), approver, approve, T0.plusSeconds(2)).outcome();
+            } catch (dev.portcullis.gateway.identity.access.AccessRefused e) {
+              return e.key();
+            }
+          }));
+        }
+        java.util.List<Object> outcomes = new java.util.ArrayList<>();
+        for (var f : racing) {
+          outcomes.add(f.get(30, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        var granted = dev.portcullis.gateway.identity.access.AccessRequestStore.Outcome.GRANTED;
+        assertThat(outcomes).as("round " + round).containsOnlyOnce(granted);
+        assertThat(outcomes).as("round " + round).contains(onePrior ? "not-pending"
+            : dev.portcullis.gateway.identity.access.AccessRequestStore.Outcome.APPROVED);
+        assertThat(x.requests().find(request.id()).orElseThrow().status())
+            .isEqualTo(dev.portcullis.gateway.identity.access.AccessRequest.Status.APPROVED);
+      }
+      // one binding per request, never two
+      assertThat(store.grantsOf(x.requester().id())).hasSize(8);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }
