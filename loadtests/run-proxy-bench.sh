@@ -11,6 +11,7 @@
 #   PROFILE=auto     auto: when the gateway misses the target, profile one more measured gateway
 #                    run with JFR; always / never
 #   BENCH_PATH=/bench  request path
+#   PROFILE_TARGET=gateway  which gateway target the profile runs against (e.g. gateway+chain)
 #   CHAIN=0          1: also measure the full policy chain on one route (target gateway+chain):
 #                    bearer JWT (RS256, JWKS served on loopback) + ip-allowlist + rbac + timed-access
 #                    + tenant-isolation (tenant from the Host header); the gateway then has an
@@ -32,6 +33,7 @@ THREADS="${THREADS:-2}"
 PROFILE="${PROFILE:-auto}"
 BENCH_PATH="${BENCH_PATH:-/bench}"
 CHAIN="${CHAIN:-0}"
+PROFILE_TARGET="${PROFILE_TARGET:-gateway}"
 
 # Targets for this stage: gateway throughput >= 0.8x nginx, gateway p99 <= 2x nginx.
 TARGET_RPS_RATIO=0.8
@@ -529,7 +531,9 @@ if [[ "$PROFILE" == always || ( "$PROFILE" == auto && ( "$RPS_OK" == missed || "
     # wrk runs 2 s longer and the recording starts 2 s in, so that the 64 TLS handshakes of the
     # new connections (expensive EC math in the JDK) stay out of the steady-state profile.
     f="$RUN_DIR/wrk/gateway.profiled.txt"
-    start_bg wrk-profile "$f" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$((DURATION_S + 2))s" --latency "${URL[gateway]}"
+    mapfile -t hdr < <(target_headers "$PROFILE_TARGET")
+    start_bg wrk-profile "$f" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$((DURATION_S + 2))s" --latency "${hdr[@]}" \
+      "${URL[$PROFILE_TARGET]}"
     sleep 2
     jcmd "$gp" JFR.start name=bench settings=profile >"$RUN_DIR/jfr-start.log" 2>&1 \
       || { cat "$RUN_DIR/jfr-start.log" >&2; die "jcmd JFR.start failed"; }
@@ -588,7 +592,7 @@ if [[ "$PROFILE" == always || ( "$PROFILE" == auto && ( "$RPS_OK" == missed || "
       }' "$RUN_DIR/jfr-samples.txt" >"$RUN_DIR/jfr-analysis.tsv"
     samples="$(awk '/^samples/ {print $2}' "$RUN_DIR/jfr-analysis.tsv")"
     PROFILE_MD="$(
-      echo "#### Gateway profile (JFR, settings=profile, one extra run: ${prof_rps} req/s, p99 ${prof_p99} ms under the profiler)"
+      echo "#### Gateway profile of $PROFILE_TARGET (JFR, settings=profile, one extra run: ${prof_rps} req/s, p99 ${prof_p99} ms under the profiler)"
       echo
       echo "Recorded for ${DURATION_S}s of steady state (connections already open). ${samples:-0} jdk.ExecutionSample events (threads running Java code) and ${native_n:-0} jdk.NativeMethodSample events (threads in native code). Recording: \`${JFR_FILE#"$ROOT"/}\`."
       echo

@@ -32,7 +32,45 @@ import java.util.Set;
  */
 public final class BearerTokens {
 
-  private record Verified(JWTClaimsSet claims, Instant expiresAt, IdentityConfig.Issuer issuer) {
+  /**
+   * A verified token and what its claims say, read once (claims are walked as a fresh JSON map
+   * each time, which was the bearer path's main cost). {@code last} keeps the identity built for the
+   * tenant's current role definitions, reused for as long as the IAM cache hands out the same map.
+   */
+  private static final class Verified {
+    final Instant expiresAt;
+    final String problem;
+    final String subjectId;
+    final String tenant;
+    final Set<String> roles;
+    final Map<String, Instant> amr;
+    volatile Built last;
+
+    Verified(JWTClaimsSet claims, Instant expiresAt, IdentityConfig.Issuer issuer) {
+      this.expiresAt = expiresAt;
+      IdentityConfig.ClaimMapping map = issuer.claims();
+      Object subject = claim(claims, map.subject());
+      this.problem = subject instanceof String sub && !sub.isBlank() ? null
+          : "has no subject claim '" + map.subject() + "'";
+      this.subjectId = problem == null ? issuer.id() + "|" + subject : null;
+      Object tenantClaim = map.tenant() == null ? null : claim(claims, map.tenant());
+      this.tenant = tenantClaim instanceof String t ? t : map.defaultTenant();
+      this.roles = Set.copyOf(strings(map.roles() == null ? null : claim(claims, map.roles())));
+      Map<String, Instant> methods = new LinkedHashMap<>();
+      Instant authTime = authTime(claims);
+      for (String method : strings(claims.getClaim("amr"))) {
+        methods.put(method, authTime);
+      }
+      this.amr = Map.copyOf(methods);
+    }
+
+    Instant expiresAt() {
+      return expiresAt;
+    }
+  }
+
+  /** An identity and the role definitions it was built from. */
+  private record Built(Map<String, Set<String>> definitions, Authenticated authenticated) {
   }
 
   private final Map<String, IdentityConfig.Issuer> byIssuer = new LinkedHashMap<>();
@@ -79,7 +117,7 @@ public final class BearerTokens {
   public Future<Authenticated> authenticate(String token) {
     String key = Secrets.sha256(token);
     Verified known = verified.getIfPresent(key);
-    if (known != null && clock.instant().isBefore(known.expiresAt())) {
+    if (known != null && clock.instant().isBefore(known.expiresAt)) {
       return identity(known);
     }
     String iss;
@@ -105,30 +143,26 @@ public final class BearerTokens {
   }
 
   private Future<Authenticated> identity(Verified token) {
-    IdentityConfig.ClaimMapping map = token.issuer().claims();
-    Object subject = claim(token.claims(), map.subject());
-    if (!(subject instanceof String sub) || sub.isBlank()) {
-      return Future.failedFuture(new InvalidTokenException("has no subject claim '" + map.subject() + "'"));
+    if (token.problem != null) {
+      return Future.failedFuture(new InvalidTokenException(token.problem));
     }
-    Object tenantClaim = map.tenant() == null ? null : claim(token.claims(), map.tenant());
-    String tenant = tenantClaim instanceof String t ? t : map.defaultTenant();
-    Set<String> roles = strings(map.roles() == null ? null : claim(token.claims(), map.roles()));
-    Map<String, Instant> amr = new LinkedHashMap<>();
-    Instant authTime = authTime(token.claims());
-    for (String method : strings(token.claims().getClaim("amr"))) {
-      amr.put(method, authTime);
+    if (token.tenant == null) {
+      return Future.succeededFuture(new Authenticated(new Identity(token.subjectId, null, token.roles, Set.of(),
+          token.amr), "bearer", null, null));
     }
-    String subjectId = token.issuer().id() + "|" + sub;
-    if (tenant == null) {
-      return Future.succeededFuture(new Authenticated(new Identity(subjectId, null, roles, Set.of(), amr),
-          "bearer", null, null));
-    }
-    return iam.rolePermissions(tenant).map(definitions -> {
+    return iam.rolePermissions(token.tenant).map(definitions -> {
+      Built last = token.last;
+      if (last != null && last.definitions() == definitions) {
+        return last.authenticated(); // the tenant's roles have not changed since: the same identity
+      }
       Set<String> permissions = new LinkedHashSet<>();
-      for (String role : roles) {
+      for (String role : token.roles) {
         permissions.addAll(definitions.getOrDefault(role, Set.of()));
       }
-      return new Authenticated(new Identity(subjectId, tenant, roles, permissions, amr), "bearer", null, null);
+      Authenticated built = new Authenticated(new Identity(token.subjectId, token.tenant, token.roles, permissions,
+          token.amr), "bearer", null, null);
+      token.last = new Built(definitions, built);
+      return built;
     });
   }
 
