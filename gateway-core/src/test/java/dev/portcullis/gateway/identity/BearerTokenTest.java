@@ -164,6 +164,24 @@ class BearerTokenTest {
   }
 
   @Test
+  void aRoleChangeReachesATokenAlreadyVerified() throws Exception {
+    String token = rs256(b -> b.subject("carol").claim("realm_access", Map.of("roles", List.of("report-reader"))));
+    assertThat(assertionOf(call(token)).getStringListClaim("permissions")).isEmpty(); // no such role yet
+    var identity = gateway.gateway().identity();
+    TestGateway.await(identity.iam().blocking(() -> identity.iam().store().createRole("acme", "report-reader",
+        "reads reports", java.util.Set.of("reports:read"))));
+    identity.iam().tenantChanged("acme");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(assertionOf(call(token)).getStringListClaim("permissions")).containsExactly("reports:read"));
+  }
+
+  private static JWTClaimsSet assertionOf(HttpResponse<String> response) throws Exception {
+    assertThat(response.statusCode()).isEqualTo(200);
+    return SignedJWT.parse(new JsonObject(response.body()).getJsonObject("headers")
+        .getJsonArray("x-portcullis-assertion").getString(0)).getJWTClaimsSet();
+  }
+
+  @Test
   void aValidEs256TokenIsAccepted() throws Exception {
     String token = sign(new ECDSASigner(ec), new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("ec-1").build(),
         claims(b -> { }).build());
