@@ -16,6 +16,8 @@ import java.util.TreeSet;
  * Least privilege, measured: for each role binding of a tenant, the permissions it grants that no
  * request allowed in the period used — read from the {@code permissions} of {@code access} events
  * (set by authorization policies such as rbac) of the holder (or, for a group, of its members).
+ * Usage is counted per holder, not per binding: a permission a user holds through two bindings
+ * and uses shows as used in both, so a redundant binding is not flagged by this report.
  * Blocking (reads the journal and the store): run it on a worker.
  *
  * <p>It reads this instance's journal; in a cluster each instance journals the requests it served,
@@ -37,7 +39,7 @@ public final class LeastPrivilegeReport {
         String permissions = event.getString("permissions");
         String subject = event.getString("subject");
         if (permissions != null && subject != null) {
-          usedBy.computeIfAbsent(subject, k -> new HashSet<>()).addAll(Set.of(permissions.split(",")));
+          usedBy.computeIfAbsent(subject, k -> new HashSet<>()).addAll(java.util.Arrays.asList(permissions.split(",")));
         }
       }
       after = page.nextAfterSeq() == null ? -1 : page.nextAfterSeq();

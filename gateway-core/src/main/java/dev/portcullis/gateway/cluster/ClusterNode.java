@@ -93,7 +93,11 @@ public final class ClusterNode {
     hz.addMapConfig(new MapConfig(OIDC_STATES).setBackupCount(Math.max(1, config.sessionBackups())));
     hz.addMapConfig(new MapConfig(PENDING_LOGINS).setBackupCount(Math.max(1, config.sessionBackups()))
         .addIndexConfig(new com.hazelcast.config.IndexConfig(IndexType.HASH, "userId")));
-    hz.addMapConfig(new MapConfig(RATE_LIMITS).setBackupCount(Math.max(1, config.sessionBackups())));
+    // bounded: a flood of fresh keys evicts the least recently used buckets (an evicted bucket is a full one)
+    hz.addMapConfig(new MapConfig(RATE_LIMITS).setBackupCount(Math.max(1, config.sessionBackups()))
+        .setEvictionConfig(new com.hazelcast.config.EvictionConfig()
+            .setEvictionPolicy(com.hazelcast.config.EvictionPolicy.LRU)
+            .setMaxSizePolicy(com.hazelcast.config.MaxSizePolicy.PER_NODE).setSize(500_000)));
     hz.addMapConfig(new MapConfig(OTP_STEPS).setBackupCount(Math.max(1, config.sessionBackups())));
     return hz;
   }

@@ -51,7 +51,7 @@ final class IdentityConfigParser {
       node.error("jdbcUrl", "must be an H2 (jdbc:h2:…) or PostgreSQL (jdbc:postgresql:…) URL");
     }
     IdentityConfig.Store store = new IdentityConfig.Store(url, node.string("username", null),
-        node.string("password", null), node.integer("maxPoolSize", 8, 1, 200), node.bool("seedDemo", false),
+        node.string("password", null), node.integer("maxPoolSize", 8, 2, 200), node.bool("seedDemo", false),
         node.duration("cacheTtl", Duration.ofSeconds(30)));
     node.finish();
     return store;

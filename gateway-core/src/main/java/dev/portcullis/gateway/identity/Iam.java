@@ -33,6 +33,7 @@ public final class Iam {
   private final Vertx vertx;
   private final JdbcIamStore store;
   private final WorkerExecutor workers;
+  private final WorkerExecutor pseudonymWorkers;
   private final ITopic<String> changes;
   private final UUID listener;
   private final AsyncCache<String, Optional<User>> users;
@@ -46,6 +47,7 @@ public final class Iam {
     this.vertx = vertx;
     this.store = store;
     this.workers = vertx.createSharedWorkerExecutor("portcullis-iam", workerThreads);
+    this.pseudonymWorkers = vertx.createSharedWorkerExecutor("portcullis-iam-pseudonyms", 2);
     this.users = cache(cacheTtl);
     this.grants = cache(cacheTtl);
     this.tokens = cache(cacheTtl);
@@ -91,13 +93,24 @@ public final class Iam {
    * so that an auditor can resolve it until the subject is erased.
    */
   public Future<String> auditPseudonym(String subject) {
-    return cached(pseudonyms, subject, () -> store.auditPseudonym(subject, () -> {
+    // Its own workers: access-request steps journal (and so look pseudonyms up) while holding an
+    // IAM worker inside a transaction; sharing that pool could starve it.
+    CompletableFuture<String> value = pseudonyms.get(subject, (k, executor) -> pseudonymWorkers.executeBlocking(
+        () -> loadPseudonym(subject), false).toCompletionStage().toCompletableFuture());
+    if (value.isDone() && !value.isCompletedExceptionally()) {
+      return Future.succeededFuture(value.join());
+    }
+    return Future.fromCompletionStage(value, vertx.getOrCreateContext());
+  }
+
+  private String loadPseudonym(String subject) {
+    return store.auditPseudonym(subject, () -> {
       String key = store.secret("audit-pseudonym-key", Secrets::random256);
       byte[] mac = Secrets.hmacSha256(key.getBytes(java.nio.charset.StandardCharsets.UTF_8),
           subject + "\n" + Secrets.random256());
       return "p_" + java.util.Base64.getUrlEncoder().withoutPadding()
           .encodeToString(java.util.Arrays.copyOf(mac, 16));
-    }));
+    });
   }
 
   /** Erases a subject's pseudonym mapping on every instance's cache; returns whether one existed. */
@@ -154,5 +167,6 @@ public final class Iam {
       // Hazelcast may already be shutting down.
     }
     workers.close();
+    pseudonymWorkers.close();
   }
 }

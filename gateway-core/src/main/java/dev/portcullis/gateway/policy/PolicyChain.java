@@ -109,7 +109,7 @@ public final class PolicyChain {
 
     private Future<Decision> invoke(Link link) {
       if (context instanceof RequestPolicyContext request) {
-        request.evaluating(link.policyId());
+        request.evaluating(link.policyId(), link.shadow());
       }
       try {
         Future<Decision> future = link.policy().evaluate(context);

@@ -25,6 +25,10 @@ public final class RequestPolicyContext implements PolicyContext, RequestView {
   private final Clock clock;
   private Map<AttributeKey<?>, Object> attributes;
   private String evaluating;
+  private boolean evaluatingShadow;
+  /** What the access event accepts as a permission (docs/audit-event.schema.json). */
+  private static final java.util.regex.Pattern PERMISSION = java.util.regex.Pattern.compile(
+      "[a-z][a-z0-9._-]{0,63}:[a-z0-9._*-]{1,200}");
 
   private final dev.portcullis.plugin.limits.TokenBuckets buckets;
 
@@ -98,10 +102,40 @@ public final class RequestPolicyContext implements PolicyContext, RequestView {
 
   @Override
   public <T> void attribute(AttributeKey<T> key, T value) {
+    if (key == dev.portcullis.plugin.CoreAttributes.PERMISSIONS_USED) {
+      usedPermission((String) value);
+      return;
+    }
     if (attributes == null) {
       attributes = new HashMap<>(4);
     }
     attributes.put(key, value);
+  }
+
+  /**
+   * Permissions used accumulate over the chain (several authorizers may each add theirs), are
+   * deduplicated, and come only from enforcing policies: a shadow policy decides nothing.
+   */
+  private void usedPermission(String value) {
+    if (evaluatingShadow || value == null || value.isBlank()) {
+      return;
+    }
+    if (attributes == null) {
+      attributes = new HashMap<>(4);
+    }
+    String before = (String) attributes.get(dev.portcullis.plugin.CoreAttributes.PERMISSIONS_USED);
+    java.util.Set<String> merged = new java.util.TreeSet<>();
+    if (before != null) {
+      merged.addAll(java.util.Arrays.asList(before.split(",")));
+    }
+    for (String permission : value.split(",")) {
+      if (PERMISSION.matcher(permission).matches()) {
+        merged.add(permission);
+      }
+    }
+    if (!merged.isEmpty()) {
+      attributes.put(dev.portcullis.plugin.CoreAttributes.PERMISSIONS_USED, String.join(",", merged));
+    }
   }
 
   @Override
@@ -131,8 +165,9 @@ public final class RequestPolicyContext implements PolicyContext, RequestView {
   }
 
   /** Which policy of the chain is running (its events are attributed to it). */
-  void evaluating(String policyId) {
+  void evaluating(String policyId, boolean shadow) {
     this.evaluating = policyId;
+    this.evaluatingShadow = shadow;
   }
 
   /** Notes what a shadow policy would have decided, for the audit journal. */

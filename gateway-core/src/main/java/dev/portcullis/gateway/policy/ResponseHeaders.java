@@ -4,14 +4,17 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** Which response headers a policy may set (PolicyContext.addResponseHeader). */
+/**
+ * Which response headers a policy may set (PolicyContext.addResponseHeader): an allowlist — the
+ * rate-limit family, {@code Retry-After}, and application {@code X-…} headers other than those the
+ * gateway, proxies or browsers give a meaning to. Anything else (caching, CORS, redirects, cookies,
+ * framing, security policies) stays the upstream's or the core's.
+ */
 public final class ResponseHeaders {
 
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}");
-  /** Framing, cookies, transport security and what the core itself answers with. */
-  private static final Set<String> REFUSED = Set.of("set-cookie", "connection", "transfer-encoding", "upgrade",
-      "keep-alive", "te", "trailer", "proxy-authenticate", "strict-transport-security", "location",
-      "www-authenticate", "x-request-id", "content-security-policy");
+  private static final Set<String> REFUSED_X = Set.of("x-request-id", "x-frame-options", "x-content-type-options",
+      "x-xss-protection", "x-real-ip", "x-permitted-cross-domain-policies", "x-dns-prefetch-control");
 
   private ResponseHeaders() {
   }
@@ -22,7 +25,10 @@ public final class ResponseHeaders {
       throw new IllegalArgumentException("'" + name + "' is not a valid header name");
     }
     String lower = name.toLowerCase(Locale.ROOT);
-    if (REFUSED.contains(lower) || lower.startsWith("content-")) {
+    boolean allowed = lower.equals("retry-after") || lower.equals("ratelimit") || lower.startsWith("ratelimit-")
+        || lower.startsWith("x-") && !REFUSED_X.contains(lower) && !lower.startsWith("x-forwarded-")
+        && !lower.startsWith("x-portcullis");
+    if (!allowed) {
       throw new IllegalArgumentException("a policy may not set the response header '" + name + "'");
     }
     if (value == null || value.length() > 1024 || value.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {

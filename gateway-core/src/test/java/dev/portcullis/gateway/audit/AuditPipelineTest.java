@@ -57,8 +57,9 @@ class AuditPipelineTest {
             authentication: optional
             policies:
               - test-decision: { decision: allow, audit: checked-thing, permissions: "records:read,records:list" }
-              - test-decision: { decision: deny }
+              - test-decision: { decision: deny, permissions: "shadow:ignored,Not A Permission" }
                 mode: shadow
+              - test-decision: { decision: allow, permissions: "records:read,exports:run" }
           - id: small
             match: { pathPrefix: /small }
             upstream: { targets: [ "%1$s" ] }
@@ -139,7 +140,8 @@ class AuditPipelineTest {
         r -> r.path("type").asText().equals("access") && r.path("decision").asText().equals("allow")
             && response.headers().firstValue("X-Request-Id").orElseThrow().equals(r.path("requestId").asText())),
         list -> list.size() == 1).get(0);
-    assertThat(event.get("permissions").asText()).isEqualTo("records:read,records:list");
+    // merged over the chain, deduplicated and sorted; the shadow policy's ignored
+    assertThat(event.get("permissions").asText()).isEqualTo("exports:run,records:list,records:read");
     // the shadow policy's would-be refusal carries none
     assertThat(AuditTrail.matching(journal, r -> r.path("decision").asText().equals("shadow")
         && r.path("requestId").asText().equals(event.get("requestId").asText())).get(0).has("permissions")).isFalse();

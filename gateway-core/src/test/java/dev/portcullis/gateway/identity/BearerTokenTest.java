@@ -175,6 +175,20 @@ class BearerTokenTest {
         assertThat(assertionOf(call(token)).getStringListClaim("permissions")).containsExactly("reports:read"));
   }
 
+  @Test
+  void aClaimedRouteApprovalRoleGrantsNothing() throws Exception {
+    var identity = gateway.gateway().identity();
+    TestGateway.await(identity.iam().blocking(() -> identity.iam().store().createRole("acme",
+        "route-approval:patients", "system role of an approved access request", java.util.Set.of("approval:patients"))));
+    identity.iam().tenantChanged("acme");
+    String token = rs256(b -> b.subject("mallory").claim("realm_access", Map.of("roles",
+        List.of("records-reader", "route-approval:patients"))));
+    // only a timed binding after four-eyes approval carries it, never an issuer's claim
+    org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(300)).atMost(java.time.Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(assertionOf(call(token)).getStringListClaim("permissions"))
+            .containsExactly("records:read"));
+  }
+
   private static JWTClaimsSet assertionOf(HttpResponse<String> response) throws Exception {
     assertThat(response.statusCode()).isEqualTo(200);
     return SignedJWT.parse(new JsonObject(response.body()).getJsonObject("headers")

@@ -66,9 +66,10 @@ public interface PolicyContext {
 
   /**
    * Sets a header on the response to the client, whatever the decision (e.g. {@code RateLimit-Remaining}
-   * on an allowed request, {@code Retry-After} on a refusal). Headers that would change the message
-   * framing, cookies or transport security ({@code Set-Cookie}, {@code Content-*},
-   * {@code Transfer-Encoding}, {@code Connection}, {@code Strict-Transport-Security}, …) are refused.
+   * on an allowed request, {@code Retry-After} on a refusal). Only {@code RateLimit}/{@code RateLimit-*},
+   * {@code Retry-After} and application {@code X-…} headers are accepted (not {@code X-Forwarded-*},
+   * {@code X-Request-Id}, {@code X-Portcullis-*} or the browser security ones): caching, CORS,
+   * redirects, cookies and framing stay the upstream's and the core's.
    *
    * @throws IllegalArgumentException for such a header or an invalid name or value
    */

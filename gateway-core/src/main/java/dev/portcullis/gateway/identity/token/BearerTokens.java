@@ -157,7 +157,10 @@ public final class BearerTokens {
       }
       Set<String> permissions = new LinkedHashSet<>();
       for (String role : token.roles) {
-        permissions.addAll(definitions.getOrDefault(role, Set.of()));
+        // a route's approval role comes only from a timed binding after four-eyes approval, never from a claim
+        if (!role.startsWith(dev.portcullis.gateway.identity.access.AccessRequest.ROUTE_ROLE_PREFIX)) {
+          permissions.addAll(definitions.getOrDefault(role, Set.of()));
+        }
       }
       Authenticated built = new Authenticated(new Identity(token.subjectId, token.tenant, token.roles, permissions,
           token.amr), "bearer", null, null);

@@ -48,12 +48,28 @@ final class RateLimitPolicy implements Policy {
   private String key(PolicyContext context) {
     return switch (per) {
       case "route" -> "*";
-      case "client" -> "ip:" + context.clientAddress();
+      case "client" -> client(context.clientAddress());
       default -> {
         Optional<Identity> identity = context.identity();
-        yield identity.isPresent() ? "sub:" + identity.get().subject() : "ip:" + context.clientAddress();
+        yield identity.isPresent() ? "sub:" + identity.get().subject() : client(context.clientAddress());
       }
     };
+  }
+
+  /**
+   * An IPv4 address as it is; an IPv6 address by its /64, the block one host or customer usually
+   * gets — otherwise one machine could take a fresh bucket for every address of its network.
+   */
+  static String client(String address) {
+    byte[] bytes = dev.portcullis.plugin.net.IpAddresses.parse(address);
+    if (bytes == null || bytes.length != 16) {
+      return "ip:" + address;
+    }
+    StringBuilder prefix = new StringBuilder("ip6:");
+    for (int i = 0; i < 8; i++) {
+      prefix.append(String.format("%02x", bytes[i]));
+    }
+    return prefix.append("/64").toString();
   }
 
   private static long seconds(Duration duration) {

@@ -73,6 +73,17 @@ class RateLimitPolicyTest {
   }
 
   @Test
+  void anIpv6ClientIsCountedByIts64() {
+    Policy perClient = harness.create(Map.of("per", "client", "limit", 1, "window", "1h"));
+    assertThat(harness.evaluate(perClient, request("2001:db8:1:2::1", null))).isEqualTo(Decision.abstain());
+    assertThat(harness.evaluate(perClient, request("2001:db8:1:2:ffff::9", null)).getClass())
+        .isEqualTo(Decision.Deny.class); // the same /64
+    assertThat(harness.evaluate(perClient, request("2001:db8:1:3::1", null))).isEqualTo(Decision.abstain());
+    assertThat(RateLimitPolicy.client("192.0.2.7")).isEqualTo("ip:192.0.2.7");
+    assertThat(RateLimitPolicy.client("2001:db8:1:2::1")).isEqualTo("ip6:20010db800010002/64");
+  }
+
+  @Test
   void twoLimitsOnOneRouteKeepTheirOwnBuckets() {
     Policy perMinute = harness.create(Map.of("limit", 1, "window", "1m"));
     Policy perHour = harness.create(Map.of("limit", 5, "window", "1h"));
