@@ -13,6 +13,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -149,6 +150,15 @@ public final class AccessRequestStore {
    */
   public VoteResult vote(String requestId, String approverId, Vote.Decision decision, String comment, int needed,
       String roleId, Instant now, Consumer<VoteResult> beforeCommit) {
+    return vote(requestId, approverId, decision, comment, needed, roleId, now, Set.of(), beforeCommit);
+  }
+
+  /**
+   * As above; approvals of the users in {@code lapsed} (earlier approvers who no longer hold the
+   * approve permission, or are disabled) still stand as votes but no longer count towards the grant.
+   */
+  public VoteResult vote(String requestId, String approverId, Vote.Decision decision, String comment, int needed,
+      String roleId, Instant now, Set<String> lapsed, Consumer<VoteResult> beforeCommit) {
     return inTransaction(c -> {
       // the guard: locks the row while it is open to votes
       if (execute(c, "access request", "UPDATE access_requests SET status = status WHERE id = ? "
@@ -178,7 +188,8 @@ public final class AccessRequestStore {
         throw e;
       }
       List<String> approvers = query(c, "SELECT approver_id FROM access_request_votes WHERE request_id = ? "
-          + "AND vote = 'approve' ORDER BY created_at, approver_id", rs -> rs.getString(1), requestId);
+          + "AND vote = 'approve' ORDER BY created_at, approver_id", rs -> rs.getString(1), requestId).stream()
+          .filter(a -> a.equals(approverId) || !lapsed.contains(a)).toList();
       VoteResult result;
       if (decision == Vote.Decision.DENY) {
         execute(c, "access request", "UPDATE access_requests SET status = 'denied', decided_at = ? WHERE id = ?",

@@ -155,8 +155,12 @@ public final class AccessRequests {
           : request.targetType() == AccessRequest.TargetType.ROUTE
               ? store.routeRole(request.tenantId(), request.target(), now)
               : store.roleId(request.tenantId(), request.target()).orElse(null);
+      // earlier approvers are checked again now: an approval counts only while its approver still may approve
+      Set<String> lapsed = store.votes(requestId).stream()
+          .filter(v -> v.decision() == Vote.Decision.APPROVE && !mayApprove(v.approverId(), request.tenantId(), now))
+          .map(Vote::approverId).collect(java.util.stream.Collectors.toSet());
       AccessRequestStore.VoteResult result = store.vote(requestId, approverId, parsed, cleanComment,
-          config.approvals(), roleId, now, r -> journalVote(r, approverId, httpRequestId));
+          config.approvals(), roleId, now, lapsed, r -> journalVote(r, approverId, httpRequestId));
       if (result.outcome() == AccessRequestStore.Outcome.EXPIRED) {
         throw AccessRefused.conflict("expired", "This request expired before it was approved.");
       }

@@ -157,6 +157,26 @@ class AccessRequestsTest {
   }
 
   @Test
+  void anApprovalOfSomeoneWhoLostThePermissionNoLongerCounts() {
+    User requester = user("acme", "lapse-req");
+    AccessRequest request = await(access().request(requester.id(), "role", "records-admin", "month end",
+        Duration.ofHours(1), "r"));
+    User leaver = approver();
+    await(access().vote(request.id(), leaver.id(), "approve", null, "r"));
+    // the first approver leaves the approver role before the second vote
+    blocking(() -> {
+      store().grantsOf(leaver.id()).forEach(g -> store().deleteBinding(g.bindingId()));
+      return null;
+    });
+    gateway.gateway().identity().iam().userChanged(leaver.id());
+    assertThat(await(access().vote(request.id(), approver().id(), "approve", null, "r")).outcome())
+        .isEqualTo(AccessRequestStore.Outcome.APPROVED); // one approval counts, two are needed
+    assertThat(identity(requester).permissions()).doesNotContain("records:write");
+    assertThat(await(access().vote(request.id(), approver().id(), "approve", null, "r")).outcome())
+        .isEqualTo(AccessRequestStore.Outcome.GRANTED);
+  }
+
+  @Test
   void anyDenyEndsTheRequestAndIsJournaled() {
     User requester = user("acme", "denied");
     AccessRequest request = await(access().request(requester.id(), "role", "records-admin", "curious",
