@@ -1,16 +1,20 @@
 package dev.portcullis.gateway.identity.access;
 
+import static dev.portcullis.gateway.identity.store.Sql.execute;
+import static dev.portcullis.gateway.identity.store.Sql.first;
+import static dev.portcullis.gateway.identity.store.Sql.instant;
+import static dev.portcullis.gateway.identity.store.Sql.query;
+import static dev.portcullis.gateway.identity.store.Sql.ts;
+
 import dev.portcullis.gateway.identity.store.IamException;
+import dev.portcullis.gateway.identity.store.Sql;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -310,94 +314,13 @@ public final class AccessRequestStore {
         instant(rs, 11), instant(rs, 12), rs.getString(13));
   }
 
-  // ---- plumbing (as in JdbcIamStore)
+  // ---- plumbing
 
-  @FunctionalInterface
-  private interface Row<T> {
-    T map(ResultSet rs) throws SQLException;
+  private <T> T inTransaction(Sql.Work<T> work) {
+    return Sql.inTransaction(db, "access requests", work);
   }
 
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection c) throws SQLException;
-  }
-
-  private static <T> List<T> query(Connection c, String sql, Row<T> row, Object... params) throws SQLException {
-    try (PreparedStatement st = c.prepareStatement(sql)) {
-      bind(st, params);
-      try (ResultSet rs = st.executeQuery()) {
-        List<T> out = new ArrayList<>();
-        while (rs.next()) {
-          out.add(row.map(rs));
-        }
-        return out;
-      }
-    }
-  }
-
-  private static int execute(Connection c, String what, String sql, Object... params) throws SQLException {
-    try (PreparedStatement st = c.prepareStatement(sql)) {
-      bind(st, params);
-      return st.executeUpdate();
-    } catch (SQLException e) {
-      throw translate(e, what);
-    }
-  }
-
-  private <T> T inTransaction(Work<T> work) {
-    return withConnection(c -> {
-      c.setAutoCommit(false);
-      try {
-        T result = work.run(c);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
-      }
-    });
-  }
-
-  private <T> T withConnection(Work<T> work) {
-    try (Connection c = db.getConnection()) {
-      return work.run(c);
-    } catch (SQLException e) {
-      throw translate(e, "access requests");
-    }
-  }
-
-  private static RuntimeException translate(SQLException e, String what) {
-    String state = e.getSQLState() == null ? "" : e.getSQLState();
-    if (state.equals("23505")) {
-      return new IamException(IamException.Kind.CONFLICT, what + " already exists", e);
-    }
-    if (state.equals("23503") || state.equals("23506")) {
-      return new IamException(IamException.Kind.NOT_FOUND, what + " refers to something that does not exist", e);
-    }
-    if (state.startsWith("23")) {
-      return new IamException(IamException.Kind.INVALID, what + " breaks a store rule: " + e.getMessage(), e);
-    }
-    return new IamException(IamException.Kind.UNAVAILABLE, "IAM store error (" + what + "): " + e.getMessage(), e);
-  }
-
-  private static void bind(PreparedStatement st, Object... params) throws SQLException {
-    for (int i = 0; i < params.length; i++) {
-      st.setObject(i + 1, params[i]);
-    }
-  }
-
-  private static <T> Optional<T> first(List<T> rows) {
-    return rows.isEmpty() ? Optional.empty() : Optional.ofNullable(rows.get(0));
-  }
-
-  private static OffsetDateTime ts(Instant instant) {
-    return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
-  }
-
-  private static Instant instant(ResultSet rs, int column) throws SQLException {
-    OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-    return value == null ? null : value.toInstant();
+  private <T> T withConnection(Sql.Work<T> work) {
+    return Sql.withConnection(db, "access requests", work);
   }
 }

@@ -2,13 +2,11 @@ package dev.portcullis.gateway.identity.store;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -431,89 +429,22 @@ public final class JdbcIamStore {
         .orElseThrow();
   }
 
-  // ---- plumbing
+  // ---- plumbing (see Sql)
 
-  @FunctionalInterface
-  interface Row<T> {
-    T map(ResultSet rs) throws SQLException;
-  }
-
-  @FunctionalInterface
-  interface Work<T> {
-    T run(Connection c) throws SQLException;
-  }
-
-  private <T> List<T> query(String sql, Row<T> row, Object... params) {
-    return withConnection(c -> {
-      try (PreparedStatement st = c.prepareStatement(sql)) {
-        bind(st, params);
-        try (ResultSet rs = st.executeQuery()) {
-          List<T> out = new ArrayList<>();
-          while (rs.next()) {
-            out.add(row.map(rs));
-          }
-          return out;
-        }
-      }
-    }, "query");
+  private <T> List<T> query(String sql, Sql.Row<T> row, Object... params) {
+    return Sql.withConnection(db, "query", c -> Sql.query(c, sql, row, params));
   }
 
   private int update(String what, String sql, Object... params) {
-    return withConnection(c -> execute(c, what, sql, params), what);
+    return Sql.withConnection(db, what, c -> Sql.execute(c, what, sql, params));
   }
 
   private static int execute(Connection c, String what, String sql, Object... params) throws SQLException {
-    try (PreparedStatement st = c.prepareStatement(sql)) {
-      bind(st, params);
-      return st.executeUpdate();
-    } catch (SQLException e) {
-      throw translate(e, what);
-    }
+    return Sql.execute(c, what, sql, params);
   }
 
-  private <T> T inTransaction(Work<T> work) {
-    return withConnection(c -> {
-      c.setAutoCommit(false);
-      try {
-        T result = work.run(c);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
-      }
-    }, "transaction");
-  }
-
-  private <T> T withConnection(Work<T> work, String what) {
-    try (Connection c = db.getConnection()) {
-      return work.run(c);
-    } catch (SQLException e) {
-      throw translate(e, what);
-    }
-  }
-
-  /** SQLSTATE class 23 is an integrity violation on H2 and PostgreSQL alike. */
-  private static RuntimeException translate(SQLException e, String what) {
-    String state = e.getSQLState() == null ? "" : e.getSQLState();
-    if (state.equals("23505")) {
-      return new IamException(IamException.Kind.CONFLICT, what + " already exists", e);
-    }
-    if (state.equals("23503") || state.equals("23506")) {
-      return new IamException(IamException.Kind.NOT_FOUND, what + " refers to something that does not exist", e);
-    }
-    if (state.startsWith("23")) {
-      return new IamException(IamException.Kind.INVALID, what + " breaks a store rule: " + e.getMessage(), e);
-    }
-    return new IamException(IamException.Kind.UNAVAILABLE, "IAM store error (" + what + "): " + e.getMessage(), e);
-  }
-
-  private static void bind(PreparedStatement st, Object... params) throws SQLException {
-    for (int i = 0; i < params.length; i++) {
-      st.setObject(i + 1, params[i]);
-    }
+  private <T> T inTransaction(Sql.Work<T> work) {
+    return Sql.inTransaction(db, "transaction", work);
   }
 
   private static void requireOne(String what, int rows) {
@@ -523,15 +454,14 @@ public final class JdbcIamStore {
   }
 
   private static <T> Optional<T> first(List<T> rows) {
-    return rows.isEmpty() ? Optional.empty() : Optional.ofNullable(rows.get(0));
+    return Sql.first(rows);
   }
 
   private static OffsetDateTime ts(Instant instant) {
-    return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+    return Sql.ts(instant);
   }
 
   private static Instant instant(ResultSet rs, int column) throws SQLException {
-    OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-    return value == null ? null : value.toInstant();
+    return Sql.instant(rs, column);
   }
 }
