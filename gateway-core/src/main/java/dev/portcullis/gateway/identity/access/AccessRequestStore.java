@@ -77,6 +77,8 @@ public final class AccessRequestStore {
   public AccessRequest create(String tenantId, String requesterId, AccessRequest.TargetType type, String target,
       String reason, Duration duration, Instant now, Instant expiresAt, Consumer<AccessRequest> beforeCommit) {
     return inTransaction(c -> {
+      // the requester's row lock serialises their requests, so two at once cannot both pass the check below
+      query(c, "SELECT id FROM users WHERE id = ? FOR UPDATE", rs -> rs.getString(1), requesterId);
       if (!query(c, "SELECT id FROM access_requests WHERE requester_id = ? AND target_type = ? AND target = ? "
           + "AND status = 'pending' AND expires_at > ?", rs -> rs.getString(1), requesterId, type.key(), target,
           ts(now)).isEmpty()) {

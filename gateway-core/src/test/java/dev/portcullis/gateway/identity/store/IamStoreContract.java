@@ -419,4 +419,42 @@ abstract class IamStoreContract {
       pool.shutdownNow();
     }
   }
+
+  @Test
+  void twoIdenticalRequestsAtOnceStoreOne() throws Exception {
+    Access x = access();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      for (int round = 0; round < 6; round++) {
+        String target = round % 2 == 0 ? "records-admin" : "records-admin-" + round;
+        if (round % 2 == 1) {
+          store.createRole("acme", target, null, Set.of("records:write"));
+        }
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+        java.util.List<java.util.concurrent.Future<Object>> racing = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+          racing.add(pool.submit(() -> {
+            start.await();
+            try {
+              return x.requests().create("acme", x.requester().id(), dev.portcullis.gateway.identity.access
+                  .AccessRequest.TargetType.ROLE, target, "same", Duration.ofHours(1), T0,
+                  T0.plus(Duration.ofHours(24)), r -> { }).id();
+            } catch (dev.portcullis.gateway.identity.access.AccessRefused e) {
+              return e.key();
+            }
+          }));
+        }
+        java.util.List<Object> outcomes = new java.util.ArrayList<>();
+        for (var f : racing) {
+          outcomes.add(f.get(30, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        assertThat(outcomes).as("round " + round).containsOnlyOnce("duplicate");
+        // withdraw it, so the next even round's identical request is not a duplicate of this one
+        String stored = outcomes.stream().filter(o -> !"duplicate".equals(o)).findFirst().orElseThrow().toString();
+        x.requests().withdraw(stored, x.requester().id(), T0, r -> { });
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }
