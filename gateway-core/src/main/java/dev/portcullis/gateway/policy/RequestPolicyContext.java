@@ -26,9 +26,7 @@ public final class RequestPolicyContext implements PolicyContext, RequestView {
   private Map<AttributeKey<?>, Object> attributes;
   private String evaluating;
   private boolean evaluatingShadow;
-  /** What the access event accepts as a permission (docs/audit-event.schema.json). */
-  private static final java.util.regex.Pattern PERMISSION = java.util.regex.Pattern.compile(
-      "[a-z][a-z0-9._-]{0,63}:[a-z0-9._*-]{1,200}");
+
 
   private final dev.portcullis.plugin.limits.TokenBuckets buckets;
 
@@ -123,18 +121,10 @@ public final class RequestPolicyContext implements PolicyContext, RequestView {
     if (attributes == null) {
       attributes = new HashMap<>(4);
     }
-    String before = (String) attributes.get(dev.portcullis.plugin.CoreAttributes.PERMISSIONS_USED);
-    java.util.Set<String> merged = new java.util.TreeSet<>();
-    if (before != null) {
-      merged.addAll(java.util.Arrays.asList(before.split(",")));
-    }
-    for (String permission : value.split(",")) {
-      if (PERMISSION.matcher(permission).matches()) {
-        merged.add(permission);
-      }
-    }
-    if (!merged.isEmpty()) {
-      attributes.put(dev.portcullis.plugin.CoreAttributes.PERMISSIONS_USED, String.join(",", merged));
+    String merged = PermissionsUsed.merge((String) attributes.get(dev.portcullis.plugin.CoreAttributes.PERMISSIONS_USED),
+        value);
+    if (merged != null) {
+      attributes.put(dev.portcullis.plugin.CoreAttributes.PERMISSIONS_USED, merged);
     }
   }
 

@@ -34,9 +34,7 @@ final class DualApprovalPolicy implements Policy {
     String route = context.routeId();
     String permission = PERMISSION_PREFIX + route;
     if (identity.get().permissions().contains(permission)) {
-      String used = context.attribute(CoreAttributes.PERMISSIONS_USED);
-      context.attribute(CoreAttributes.PERMISSIONS_USED, used == null || used.isEmpty() ? permission
-          : used + "," + permission);
+      context.attribute(CoreAttributes.PERMISSIONS_USED, permission); // the core adds it to earlier policies' 
       return Future.succeededFuture(Decision.allow());
     }
     context.audit("approval-missing", Map.of());

@@ -56,7 +56,7 @@ class DualApprovalPolicyTest {
     FakeRequest after = FakeRequest.get("/").route("records").identity(user("approval:records"));
     after.attribute(CoreAttributes.PERMISSIONS_USED, "records:read"); // an earlier policy's
     harness.evaluate(policy, after);
-    assertThat(after.attribute(CoreAttributes.PERMISSIONS_USED)).isEqualTo("records:read,approval:records");
+    assertThat(after.attribute(CoreAttributes.PERMISSIONS_USED)).isEqualTo("approval:records,records:read");
   }
 
   @Test

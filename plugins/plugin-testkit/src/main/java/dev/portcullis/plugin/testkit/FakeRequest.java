@@ -177,6 +177,15 @@ public final class FakeRequest implements PolicyContext, RequestView {
 
   @Override
   public <T> void attribute(AttributeKey<T> key, T value) {
+    if (key == dev.portcullis.plugin.CoreAttributes.PERMISSIONS_USED) {
+      // as in the gateway: permissions used accumulate over the chain
+      String merged = dev.portcullis.gateway.policy.PermissionsUsed.merge(
+          (String) attributes.get(dev.portcullis.plugin.CoreAttributes.PERMISSIONS_USED), (String) value);
+      if (merged != null) {
+        attributes.put(key, merged);
+      }
+      return;
+    }
     attributes.put(key, value);
   }
 
