@@ -22,6 +22,9 @@ final class RateLimitPolicy implements Policy {
   private final String prefix;
   private final String limit;
   private final TokenBuckets.Bucket bucket;
+  /** The fewest tokens left among this chain's rate limits so far: its headers are the ones the client sees. */
+  static final dev.portcullis.plugin.AttributeKey<Long> TIGHTEST =
+      dev.portcullis.plugin.AttributeKey.of("rate-limit.tightest-remaining", Long.class);
 
   RateLimitPolicy(String per, String prefix, int limit, TokenBuckets.Bucket bucket) {
     this.per = per;
@@ -33,9 +36,13 @@ final class RateLimitPolicy implements Policy {
   @Override
   public Future<Decision> evaluate(PolicyContext context) {
     return context.buckets().take(prefix + key(context), bucket, 1).map(take -> {
-      context.addResponseHeader("RateLimit-Limit", limit);
-      context.addResponseHeader("RateLimit-Remaining", Long.toString(take.remaining()));
-      context.addResponseHeader("RateLimit-Reset", Long.toString(seconds(take.fullAfter())));
+      Long tightest = context.attribute(TIGHTEST);
+      if (!take.allowed() || tightest == null || take.remaining() < tightest) {
+        context.attribute(TIGHTEST, take.remaining());
+        context.addResponseHeader("RateLimit-Limit", limit);
+        context.addResponseHeader("RateLimit-Remaining", Long.toString(take.remaining()));
+        context.addResponseHeader("RateLimit-Reset", Long.toString(seconds(take.fullAfter())));
+      }
       if (take.allowed()) {
         return Decision.abstain();
       }

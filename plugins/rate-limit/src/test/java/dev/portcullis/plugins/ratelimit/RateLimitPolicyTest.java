@@ -84,6 +84,16 @@ class RateLimitPolicyTest {
   }
 
   @Test
+  void withSeveralLimitsTheClientSeesTheTightestOne() {
+    Policy perMinute = harness.create(Map.of("limit", 2, "window", "1m"));
+    Policy perDay = harness.create(Map.of("limit", 1000, "window", "1d"));
+    FakeRequest request = request("192.0.2.1", "u-1");
+    harness.evaluate(perMinute, request);
+    harness.evaluate(perDay, request);
+    assertThat(request.responseHeaders()).containsEntry("RateLimit-Limit", "2").containsEntry("RateLimit-Remaining", "1");
+  }
+
+  @Test
   void twoLimitsOnOneRouteKeepTheirOwnBuckets() {
     Policy perMinute = harness.create(Map.of("limit", 1, "window", "1m"));
     Policy perHour = harness.create(Map.of("limit", 5, "window", "1h"));
