@@ -65,7 +65,7 @@ public final class HttpSinkFactory implements AuditSinkFactory<HttpSinkConfig> {
       config.headers().forEach((name, value) -> header(name, value, errors));
     }
     if (config.timeout() != null) {
-      Duration timeout = Options.duration(config.timeout());
+      Duration timeout = dev.portcullis.plugin.Durations.parse(config.timeout());
       if (timeout == null || timeout.compareTo(MIN_TIMEOUT) < 0 || timeout.compareTo(MAX_TIMEOUT) > 0) {
         errors.add("timeout", "must be a duration between 100ms and 5m such as 10s, got '" + config.timeout() + "'");
       }
@@ -146,7 +146,7 @@ public final class HttpSinkFactory implements AuditSinkFactory<HttpSinkConfig> {
   @Override
   public AuditSink create(HttpSinkConfig config, SinkSetup setup) {
     URI uri = URI.create(config.url().trim());
-    Duration timeout = config.timeout() == null ? DEFAULT_TIMEOUT : Options.duration(config.timeout());
+    Duration timeout = config.timeout() == null ? DEFAULT_TIMEOUT : dev.portcullis.plugin.Durations.parse(config.timeout());
     long maxBatchBytes = config.maxBatchBytes() == null ? DEFAULT_MAX_BATCH_BYTES : Options.size(config.maxBatchBytes());
     Path caFile = null;
     if (config.tls() != null && config.tls().caFile() != null) {

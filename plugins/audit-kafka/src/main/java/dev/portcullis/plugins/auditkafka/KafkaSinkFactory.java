@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** {@code kafka}: ships the audit journal to a Kafka topic. See this module's README. */
@@ -28,7 +27,6 @@ public final class KafkaSinkFactory implements AuditSinkFactory<KafkaSinkConfig>
 
   /** Kafka's own rule for topic names (org.apache.kafka.common.internals.Topic). */
   private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
   /** A host name (labels of letters, digits, '-', and '_' as container names use) or an IPv4 address. */
   private static final Pattern HOST = Pattern.compile(
       "[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*");
@@ -144,18 +142,11 @@ public final class KafkaSinkFactory implements AuditSinkFactory<KafkaSinkConfig>
     if (raw == null) {
       return DEFAULT_DELIVERY_TIMEOUT;
     }
-    Matcher m = DURATION.matcher(raw.trim());
-    if (!m.matches()) {
+    Duration value = dev.portcullis.plugin.Durations.parse(raw);
+    if (value == null) {
       errors.add("deliveryTimeout", "'" + raw + "' is not a duration such as 500ms, 30s, 2m");
       return null;
     }
-    long n = Long.parseLong(m.group(1));
-    Duration value = switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
-    };
     if (value.compareTo(MIN_DELIVERY_TIMEOUT) < 0 || value.compareTo(MAX_DELIVERY_TIMEOUT) > 0) {
       errors.add("deliveryTimeout", "is " + raw + ", allowed 1s..10m");
       return null;

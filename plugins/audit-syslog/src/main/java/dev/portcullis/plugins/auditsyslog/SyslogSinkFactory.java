@@ -100,7 +100,7 @@ public final class SyslogSinkFactory implements AuditSinkFactory<SyslogSinkConfi
       errors.add("hostname", "must be 1 to 255 printable ASCII characters without spaces");
     }
     if (config.timeout() != null) {
-      Duration timeout = Options.duration(config.timeout());
+      Duration timeout = dev.portcullis.plugin.Durations.parse(config.timeout());
       if (timeout == null || timeout.compareTo(MIN_TIMEOUT) < 0 || timeout.compareTo(MAX_TIMEOUT) > 0) {
         errors.add("timeout", "must be a duration between 100ms and 5m such as 10s, got '" + config.timeout() + "'");
       }
@@ -129,7 +129,7 @@ public final class SyslogSinkFactory implements AuditSinkFactory<SyslogSinkConfi
     Path caFile = tls == null ? null : resolve(setup, "tls.caFile", tls.caFile());
     Path certFile = tls == null ? null : resolve(setup, "tls.certFile", tls.certFile());
     Path keyFile = tls == null ? null : resolve(setup, "tls.keyFile", tls.keyFile());
-    Duration timeout = config.timeout() == null ? DEFAULT_TIMEOUT : Options.duration(config.timeout());
+    Duration timeout = config.timeout() == null ? DEFAULT_TIMEOUT : dev.portcullis.plugin.Durations.parse(config.timeout());
     SyslogMessages messages = new SyslogMessages(
         SyslogMessages.facility(config.facility() == null ? DEFAULT_FACILITY : config.facility()),
         config.hostname() == null ? setup.instanceId() : config.hostname(),

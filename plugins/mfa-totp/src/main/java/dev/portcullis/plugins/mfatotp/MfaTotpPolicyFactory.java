@@ -1,6 +1,7 @@
 package dev.portcullis.plugins.mfatotp;
 
 import dev.portcullis.plugin.ConfigErrors;
+import dev.portcullis.plugin.Durations;
 import dev.portcullis.plugin.Policy;
 import dev.portcullis.plugin.PolicyFactory;
 import dev.portcullis.plugin.PolicySetup;
@@ -9,8 +10,6 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** {@code mfa-totp}: see this module's README. */
 public final class MfaTotpPolicyFactory implements PolicyFactory<MfaTotpConfig> {
@@ -24,7 +23,6 @@ public final class MfaTotpPolicyFactory implements PolicyFactory<MfaTotpConfig> 
   /** Shorter than a sign-in round trip would send a browser back to the code page for ever. */
   static final Duration MIN_MAX_AGE = Duration.ofMinutes(1);
 
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
 
   @Override
   public String id() {
@@ -79,18 +77,7 @@ public final class MfaTotpPolicyFactory implements PolicyFactory<MfaTotpConfig> 
 
   /** {@code <n>ms|s|m|h|d}, positive and at most 24h; null after reporting otherwise. */
   private static Duration maxAge(String raw, ConfigErrors errors) {
-    Matcher m = DURATION.matcher(raw.trim());
-    Duration age = null;
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      age = switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      };
-    }
+    Duration age = Durations.parse(raw);
     if (age == null || age.compareTo(MIN_MAX_AGE) < 0 || age.compareTo(MAX_MAX_AGE) > 0) {
       errors.add("maxAge", "must be a duration from 1m to 24h such as 15m or 12h, got '" + raw + "'");
       return null;

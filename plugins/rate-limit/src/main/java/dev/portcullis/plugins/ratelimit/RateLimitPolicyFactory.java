@@ -1,6 +1,7 @@
 package dev.portcullis.plugins.ratelimit;
 
 import dev.portcullis.plugin.ConfigErrors;
+import dev.portcullis.plugin.Durations;
 import dev.portcullis.plugin.Policy;
 import dev.portcullis.plugin.PolicyFactory;
 import dev.portcullis.plugin.PolicySetup;
@@ -9,15 +10,12 @@ import dev.portcullis.plugin.limits.TokenBuckets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** {@code rate-limit}: see this module's README. */
 public final class RateLimitPolicyFactory implements PolicyFactory<RateLimitConfig> {
 
   public static final String ID = "rate-limit";
   static final Set<String> PER = Set.of("identity", "client", "route");
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(s|m|h|d)");
 
   @Override
   public String id() {
@@ -73,18 +71,8 @@ public final class RateLimitPolicyFactory implements PolicyFactory<RateLimitConf
     if (raw == null) {
       return Duration.ofMinutes(1);
     }
-    Matcher m = DURATION.matcher(raw.trim());
-    Duration window = null;
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      window = switch (m.group(2)) {
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      };
-    }
-    if (window == null || window.isZero() || window.compareTo(Duration.ofDays(1)) > 0) {
+    Duration window = Durations.parse(raw);
+    if (window == null || window.compareTo(Duration.ofSeconds(1)) < 0 || window.compareTo(Duration.ofDays(1)) > 0) {
       errors.add("window", "must be a duration from 1s to 1d such as 1s, 1m or 1h, got '" + raw + "'");
       return Duration.ofMinutes(1);
     }
