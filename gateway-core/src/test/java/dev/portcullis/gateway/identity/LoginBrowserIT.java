@@ -8,20 +8,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,20 +37,7 @@ class LoginBrowserIT {
             match: { pathPrefix: /app }
             upstream: { targets: [ "%s" ] }
         """.formatted(backends.echo()));
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary("/usr/bin/chromium");
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--ignore-certificate-errors",
-        "--window-size=1024,768", "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium")));
-    // Prove the pages need no script at all.
-    options.setExperimentalOption("prefs", Map.of("profile.managed_default_content_settings.javascript", 2));
-    // The Debian driver, explicitly: Selenium Manager would try to download one.
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
-    browser = new ChromeDriver(service, options);
-    browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
-    // a form post's next page may still be loading when click() returns: look for elements until it is
-    browser.manage().timeouts().implicitlyWait(Duration.ofSeconds(10));
+    browser = dev.portcullis.gateway.support.HeadlessChromium.start(dir, 768);
   }
 
   @AfterAll
@@ -105,10 +83,7 @@ class LoginBrowserIT {
     assertThat(browser.getCurrentUrl()).startsWith(gateway.url("/.portcullis/login?rd="));
   }
 
-  private static void screenshot(String name) throws Exception {
-    Path target = Path.of("target", "screenshots");
-    Files.createDirectories(target);
-    Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), target.resolve(name),
-        StandardCopyOption.REPLACE_EXISTING);
+  private static void screenshot(String name) {
+    dev.portcullis.gateway.support.HeadlessChromium.screenshot(browser, name);
   }
 }

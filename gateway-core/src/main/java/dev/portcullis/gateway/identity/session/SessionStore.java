@@ -62,8 +62,7 @@ public final class SessionStore {
 
   /** A new session for a user who just proved {@code method}; resolves to the id for the cookie. */
   public Future<String> create(String userId, String tenantId, String username, String method) {
-    Instant now = clock.instant();
-    return store(new Session(userId, tenantId, username, java.util.Map.of(method, now), now, now.plus(absolute)));
+    return create(userId, tenantId, username, java.util.Map.of(method, clock.instant()));
   }
 
   /**

@@ -10,21 +10,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -67,17 +58,7 @@ class AccessPagesBrowserIT {
     first = approverUser("approver-one", approver);
     second = approverUser("approver-two", approver);
 
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary("/usr/bin/chromium");
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--ignore-certificate-errors",
-        "--window-size=1024,1200", "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium")));
-    options.setExperimentalOption("prefs", Map.of("profile.managed_default_content_settings.javascript", 2));
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
-    browser = new ChromeDriver(service, options);
-    browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
-    browser.manage().timeouts().implicitlyWait(Duration.ofSeconds(10));
+    browser = dev.portcullis.gateway.support.HeadlessChromium.start(dir, 1200);
   }
 
   private static User approverUser(String name, Role role) {
@@ -141,10 +122,7 @@ class AccessPagesBrowserIT {
     new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.urlToBe(gateway.url(target)));
   }
 
-  private static void screenshot(String name) throws Exception {
-    Path target = Path.of("target", "screenshots");
-    Files.createDirectories(target);
-    Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), target.resolve(name),
-        StandardCopyOption.REPLACE_EXISTING);
+  private static void screenshot(String name) {
+    dev.portcullis.gateway.support.HeadlessChromium.screenshot(browser, name);
   }
 }

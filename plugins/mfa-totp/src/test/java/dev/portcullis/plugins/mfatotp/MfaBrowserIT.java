@@ -10,19 +10,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Map;
 
@@ -55,17 +47,7 @@ class MfaBrowserIT {
             policies:
               - mfa-totp: { maxAge: 15m }
         """.formatted(backends.echo()), Map.of(), CLOCK);
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary("/usr/bin/chromium");
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--ignore-certificate-errors",
-        "--window-size=1024,1000", "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium")));
-    options.setExperimentalOption("prefs", Map.of("profile.managed_default_content_settings.javascript", 2));
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
-    browser = new ChromeDriver(service, options);
-    browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
-    browser.manage().timeouts().implicitlyWait(Duration.ofSeconds(10));
+    browser = dev.portcullis.gateway.support.HeadlessChromium.start(dir, 1000);
   }
 
   @AfterAll
@@ -135,10 +117,7 @@ class MfaBrowserIT {
     new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.titleIs(title));
   }
 
-  private static void screenshot(String name) throws Exception {
-    Path target = Path.of("target", "screenshots");
-    Files.createDirectories(target);
-    Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), target.resolve(name),
-        StandardCopyOption.REPLACE_EXISTING);
+  private static void screenshot(String name) {
+    dev.portcullis.gateway.support.HeadlessChromium.screenshot(browser, name);
   }
 }
