@@ -44,10 +44,21 @@ final class ConfigWatcher {
   private final PluginRegistry plugins;
   private final Listener listener;
   private final AtomicBoolean busy = new AtomicBoolean();
+  /** A forced check asked for while another ran: it runs once more when that one ends. */
+  private final AtomicBoolean again = new AtomicBoolean();
+  private final java.util.function.Supplier<java.util.Map<String, java.util.List<dev.portcullis.plugin.net.Cidr>>>
+      managedNetworks;
   private volatile byte[] lastDigest;
   private long timerId = -1;
 
-  ConfigWatcher(Vertx vertx, Path file, Function<String, String> env, PluginRegistry plugins, Listener listener) {
+  /**
+   * @param managedNetworks the current contents of the network sets the file declares
+   *                        {@code managed} (read from the IAM store)
+   */
+  ConfigWatcher(Vertx vertx, Path file, Function<String, String> env, PluginRegistry plugins, Listener listener,
+      java.util.function.Supplier<java.util.Map<String, java.util.List<dev.portcullis.plugin.net.Cidr>>>
+          managedNetworks) {
+    this.managedNetworks = managedNetworks;
     this.vertx = vertx;
     this.file = file;
     this.env = env;
@@ -72,6 +83,9 @@ final class ConfigWatcher {
   /** Re-reads the file; with {@code force} even when its content did not change. */
   Future<Boolean> check(boolean force) {
     if (!busy.compareAndSet(false, true)) {
+      if (force) {
+        again.set(true); // e.g. a network set changed while the poller read the file: read once more after
+      }
       return Future.succeededFuture(false); // SIGHUP and the poller may meet; one read is enough
     }
     return vertx.executeBlocking(() -> digest(file), false)
@@ -80,7 +94,8 @@ final class ConfigWatcher {
             return Future.succeededFuture(false);
           }
           lastDigest = digest;
-          return vertx.executeBlocking(() -> ConfigLoader.load(file, env, plugins), false)
+          return vertx.executeBlocking(() -> ConfigLoader.load(file, env, plugins,
+              managedNetworks.get()), false)
               .compose(config -> listener.applied(config).map(true))
               .recover(err -> {
                 if (err instanceof InvalidConfigException invalid) {
@@ -96,7 +111,12 @@ final class ConfigWatcher {
           LOG.error("Cannot read configuration {}: {}", file, err.toString());
           return Future.succeededFuture(false);
         })
-        .onComplete(ar -> busy.set(false));
+        .onComplete(ar -> {
+          busy.set(false);
+          if (again.getAndSet(false)) {
+            check(true);
+          }
+        });
   }
 
   static byte[] digest(Path file) throws IOException {

@@ -1,5 +1,6 @@
 package dev.portcullis.gateway;
 
+import dev.portcullis.gateway.admin.AdminApi;
 import dev.portcullis.gateway.admin.AdminServer;
 import dev.portcullis.gateway.admin.Health;
 import dev.portcullis.gateway.admin.AuditAdmin;
@@ -63,11 +64,17 @@ public final class Gateway {
   private IdentityServices identity;
   private AuditService audit;
   private ClusterStream clusterStream;
+  private final Function<String, String> env;
+  /** The current contents of the network sets gateway.yaml declares {@code managed}. */
+  private final AtomicReference<java.util.Map<String, List<dev.portcullis.plugin.net.Cidr>>> managedNetworks =
+      new AtomicReference<>(java.util.Map.of());
+  private java.util.UUID networkListener;
 
   private Gateway(Vertx vertx, GatewayConfig config, Function<String, String> env, PluginRegistry plugins,
       Clock clock) {
     this.clock = clock;
     this.vertx = vertx;
+    this.env = env;
     this.initial = config;
     this.plugins = plugins;
     this.admin = new AdminServer(config.listeners().admin(), health, metrics);
@@ -83,7 +90,7 @@ public final class Gateway {
         metrics.configReload(false);
         health.reloadRejected(config.source().toString(), problems.stream().map(ConfigProblem::toString).toList());
       }
-    });
+    }, managedNetworks::get);
   }
 
   /** Starts a gateway on a validated configuration, with the policy plugins of the class path. */
@@ -131,9 +138,11 @@ public final class Gateway {
         }, false)
         .compose(material -> startAudit(config).map(material))
         .compose(material -> startIdentity(config).map(material))
-        .compose(material -> deployEmbeddedBackends(config, material.publicFiles().cert()).map(material))
-        .compose(material -> {
-          pipeline.set(new RequestPipeline(vertx, config, observer, metrics, identity, audit.log(), clock,
+        .compose(material -> withManagedNetworks(config).map(effective -> new Started(material, effective)))
+        .compose(started -> deployEmbeddedBackends(config, started.material().publicFiles().cert()).map(started))
+        .compose(started -> {
+          StartMaterial material = started.material();
+          pipeline.set(new RequestPipeline(vertx, started.config(), observer, metrics, identity, audit.log(), clock,
               buckets()));
           // Port 0 (tests) would give each instance its own port, so it gets one instance.
           int instances = pub.port() == 0 ? 1 : config.eventLoops();
@@ -164,6 +173,39 @@ public final class Gateway {
             return null;
           });
         });
+  }
+
+  private record Started(StartMaterial material, GatewayConfig config) {
+  }
+
+  /**
+   * The configuration with the current contents of its managed network sets (read from the IAM
+   * store), and from now on re-applied whenever an instance says a set changed.
+   */
+  private Future<GatewayConfig> withManagedNetworks(GatewayConfig config) {
+    if (identity == null) {
+      return Future.succeededFuture(config);
+    }
+    networkListener = identity.hazelcast().<String>getTopic(dev.portcullis.gateway.cluster.ClusterNode.NETWORK_SETS)
+        .addMessageListener(message -> readManagedNetworks()
+            .onSuccess(v -> watcher.check(true))
+            .onFailure(e -> LOG.error("Cannot read the managed network sets; routes keep the previous ones: {}",
+                e.toString())));
+    return readManagedNetworks().compose(v -> config.managedNetworks().isEmpty() ? Future.succeededFuture(config)
+        : vertx.executeBlocking(() -> dev.portcullis.gateway.config.ConfigLoader.load(config.source(), env, plugins,
+            managedNetworks.get()), false));
+  }
+
+  private Future<Void> readManagedNetworks() {
+    return identity.iam().blocking(() -> dev.portcullis.gateway.identity.store.Sql.withConnection(
+        identity.dataSource(), "network sets", c -> new dev.portcullis.gateway.identity.store.Directory(clock)
+            .networkSets(c))).map(sets -> {
+              java.util.Map<String, List<dev.portcullis.plugin.net.Cidr>> out = new java.util.TreeMap<>();
+              sets.forEach(set -> out.put(set.name(), set.cidrs().stream().map(dev.portcullis.plugin.net.Cidr::parse)
+                  .toList()));
+              managedNetworks.set(java.util.Map.copyOf(out));
+              return null;
+            });
   }
 
   private void watchCertificates(StartMaterial material, GatewayConfig.PublicListener pub,
@@ -206,15 +248,19 @@ public final class Gateway {
     if (!config.identityEnabled()) {
       return Future.succeededFuture();
     }
-    return IdentityServices.start(vertx, config, clock, metrics, audit.log()).map(services -> {
+    return IdentityServices.start(vertx, config, clock, metrics, audit.log()).compose(services -> {
       identity = services;
       audit.log().pseudonyms(services.iam()::auditPseudonym);
       AuditQueries queries = new AuditQueries(audit.journal(), config.audit().signingKey(),
           config.audit().encryptionKey());
       clusterStream = new ClusterStream(vertx, services.hazelcast(), queries);
-      admin.extend(new AuditAdmin(vertx, queries, audit.log(), services, clusterStream)::mount);
+      AdminApi api = new AdminApi(vertx, services, audit.log(), clock,
+          dev.portcullis.gateway.identity.IamWriteThrough.NONE, pipeline::get, () -> services.hazelcast()
+              .getTopic(dev.portcullis.gateway.cluster.ClusterNode.NETWORK_SETS).publish("changed"));
+      admin.extend(api::mount);
+      admin.extend(new AuditAdmin(vertx, queries, audit.log(), services, clusterStream, api)::mount);
       health.component("identity", true);
-      return null;
+      return api.start(env.apply(AdminApi.BOOTSTRAP_ENV)).mapEmpty();
     });
   }
 
@@ -292,6 +338,10 @@ public final class Gateway {
         .eventually(() -> {
           if (clusterStream != null) {
             clusterStream.close();
+          }
+          if (networkListener != null) {
+            identity.hazelcast().getTopic(dev.portcullis.gateway.cluster.ClusterNode.NETWORK_SETS)
+                .removeMessageListener(networkListener);
           }
           return identity == null ? Future.succeededFuture() : identity.close();
         })

@@ -6,9 +6,7 @@ import dev.portcullis.gateway.audit.LeastPrivilegeReport;
 import dev.portcullis.gateway.audit.ClusterStream;
 import dev.portcullis.gateway.audit.Journal;
 import dev.portcullis.gateway.audit.JournalVerifier;
-import dev.portcullis.gateway.identity.Authenticated;
 import dev.portcullis.gateway.identity.IdentityServices;
-import dev.portcullis.gateway.identity.token.InvalidTokenException;
 import dev.portcullis.gateway.pipeline.Problem;
 import dev.portcullis.plugin.Identity;
 import io.vertx.core.Future;
@@ -33,8 +31,8 @@ import java.util.regex.Pattern;
 /**
  * The audit part of the admin API under {@code /admin/v1/audit}: query, live stream of every instance
  * (SSE over {@link ClusterStream}), verify,
- * and per data subject export (JSON or CSV) and erasure. Callers present an API token or a bearer
- * JWT whose identity holds {@code audit:read} (everything but erasure) or {@code audit:erase}, seeing only
+ * and per data subject export (JSON or CSV) and erasure. Callers (an API token, a bearer JWT, or an
+ * admin's browser session with a fresh second factor: see AdminAuth) hold {@code audit:read} (everything but erasure) or {@code audit:erase}, seeing only
  * their own tenant's events and subjects unless they also hold {@code audit:all-tenants}. Every
  * call is itself journaled as an {@code admin.*} event naming the caller's pseudonym.
  */
@@ -60,8 +58,11 @@ public final class AuditAdmin {
   private final WorkerExecutor worker;
   private final ClusterStream stream;
 
+  private final AdminAuth auth;
+
   public AuditAdmin(Vertx vertx, AuditQueries queries, AuditLog log, IdentityServices identity,
-      ClusterStream stream) {
+      ClusterStream stream, AdminApi api) {
+    this.auth = api.auth();
     this.vertx = vertx;
     this.stream = stream;
     this.queries = queries;
@@ -305,39 +306,10 @@ public final class AuditAdmin {
   // ---- helpers
 
   private Future<Identity> authorize(RoutingContext ctx, String permission) {
-    String authorization = ctx.request().getHeader("Authorization");
-    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"portcullis-admin\"");
-      problem(ctx, new Problem(401, "AUTHENTICATION_REQUIRED", "Unauthorized", "present an API token or a bearer "
-          + "token with the permission " + permission));
-      return Future.failedFuture("unauthenticated");
-    }
-    Future<Authenticated> found = identity.authenticateToken(authorization.substring(7).trim());
-    if (found == null) {
-      ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"portcullis-admin\", error=\"invalid_token\"");
-      problem(ctx, new Problem(401, "INVALID_TOKEN", "Unauthorized", "not an API token, and no token issuer is "
-          + "configured"));
-      return Future.failedFuture("invalid");
-    }
-    return found.transform(ar -> {
-      if (ar.failed() || ar.result() == null) {
-        if (ar.failed() && !(ar.cause() instanceof InvalidTokenException)) {
-          failed(ctx, ar.cause());
-        } else {
-          ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"portcullis-admin\", error=\"invalid_token\"");
-          problem(ctx, new Problem(401, "INVALID_TOKEN", "Unauthorized", "the presented token was refused"
-              + (ar.failed() ? ": " + ar.cause().getMessage() : "")));
-        }
-        return Future.failedFuture("refused");
-      }
-      Identity who = ar.result().identity();
-      if (!who.permissions().contains(permission)) {
-        problem(ctx, new Problem(403, "PERMISSION_REQUIRED", "Forbidden", "this needs the permission "
-            + permission));
-        return Future.failedFuture("forbidden");
-      }
-      return Future.succeededFuture(who);
-    });
+    return auth.authenticate(ctx).compose(who -> {
+      who.require(permission);
+      return Future.succeededFuture(who.identity());
+    }).onFailure(e -> AdminHttp.fail(ctx, e));
   }
 
   /**

@@ -27,6 +27,8 @@ public final class ClusterNode {
   /** The last TOTP time step each user used (replay protection). */
   public static final String OTP_STEPS = "portcullis-otp-steps";
   public static final String IAM_CHANGES = "portcullis-iam-changes";
+  /** Topic: a managed network set changed (every instance re-reads the sets and rebuilds its routes). */
+  public static final String NETWORK_SETS = "portcullis-network-sets";
   /** Audit records of every instance, published only while someone tails them (see ClusterStream). */
   public static final String AUDIT_STREAM = "portcullis-audit-stream";
   /** Who tails the audit stream: entries with a TTL, refreshed by each live subscriber. */

@@ -58,6 +58,15 @@ public final class ConfigLoader {
 
   public static GatewayConfig load(Path file, Function<String, String> env, PluginRegistry plugins)
       throws InvalidConfigException {
+    return load(file, env, plugins, Map.of());
+  }
+
+  /**
+   * Loads with the current contents of the network sets the file declares {@code managed} (kept in
+   * the IAM store, changed through the admin API); a managed set missing from {@code managed} is empty.
+   */
+  public static GatewayConfig load(Path file, Function<String, String> env, PluginRegistry plugins,
+      Map<String, List<Cidr>> managed) throws InvalidConfigException {
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
@@ -66,7 +75,7 @@ public final class ConfigLoader {
           "cannot read configuration file: " + e)));
     }
     Path abs = file.toAbsolutePath().normalize();
-    return parse(text, file.toString(), abs.getParent(), abs, env, plugins);
+    return parse(text, file.toString(), abs.getParent(), abs, env, plugins, managed);
   }
 
   public static GatewayConfig parse(String text, String fileName, Path baseDir, Path source,
@@ -76,6 +85,12 @@ public final class ConfigLoader {
 
   public static GatewayConfig parse(String text, String fileName, Path baseDir, Path source,
       Function<String, String> env, PluginRegistry plugins) throws InvalidConfigException {
+    return parse(text, fileName, baseDir, source, env, plugins, Map.of());
+  }
+
+  public static GatewayConfig parse(String text, String fileName, Path baseDir, Path source,
+      Function<String, String> env, PluginRegistry plugins, Map<String, List<Cidr>> managed)
+      throws InvalidConfigException {
     ConfigNode.Context ctx = new ConfigNode.Context(fileName, env);
     Node rootNode;
     try {
@@ -99,7 +114,7 @@ public final class ConfigLoader {
       root.error("the top level must be a mapping (key: value pairs)");
       throw new InvalidConfigException(ctx.problems);
     }
-    GatewayConfig config = new Parser(baseDir, source, plugins).gateway(root);
+    GatewayConfig config = new Parser(baseDir, source, plugins, managed).gateway(root);
     if (!ctx.problems.isEmpty()) {
       throw new InvalidConfigException(ctx.problems);
     }
@@ -111,13 +126,16 @@ public final class ConfigLoader {
     private final Path source;
     private final PluginRegistry plugins;
     private Map<String, List<Cidr>> networks = Map.of();
+    private final Map<String, List<Cidr>> managedValues;
+    private final java.util.Set<String> managed = new java.util.TreeSet<>();
     private AuditConfigParser auditParser;
     private AuditConfig.Durability auditDefault;
 
-    Parser(Path baseDir, Path source, PluginRegistry plugins) {
+    Parser(Path baseDir, Path source, PluginRegistry plugins, Map<String, List<Cidr>> managedValues) {
       this.baseDir = baseDir;
       this.source = source;
       this.plugins = plugins;
+      this.managedValues = managedValues;
     }
 
     GatewayConfig gateway(ConfigNode root) {
@@ -155,9 +173,13 @@ public final class ConfigLoader {
         }
         routes.add(route);
       }
+      if (!managed.isEmpty() && identity == null) {
+        root.error("networks", "managed network sets (" + String.join(", ", managed) + ") live in the IAM store: "
+            + "they need an identity: section");
+      }
       root.finish();
       return new GatewayConfig(source, dataDir, eventLoops, listeners, limits, trusted, normalization, reload, networks,
-          List.copyOf(embedded), identity, cluster, audit, routes);
+          List.copyOf(embedded), identity, cluster, audit, routes, java.util.Set.copyOf(managed));
     }
 
     private GatewayConfig.Listeners listeners(ConfigNode node, ConfigNode root) {
@@ -304,9 +326,18 @@ public final class ConfigLoader {
         if (!NETWORK_NAME.matcher(name).matches()) {
           node.error(name, "'" + name + "' is not a valid network name (letters, digits, '-', '_')");
         }
+        if (node.isScalar(name)) {
+          String value = node.string(name, null);
+          if (!"managed".equals(value)) {
+            node.error(name, "must be a list of CIDRs, or 'managed' (its CIDRs are then set through the admin API)");
+          }
+          managed.add(name);
+          out.put(name, managedValues.getOrDefault(name, List.of()));
+          continue;
+        }
         out.put(name, cidrs(node, name));
         if (out.get(name).isEmpty()) {
-          node.error(name, "a network set needs at least one CIDR");
+          node.error(name, "a network set needs at least one CIDR (or 'managed')");
         }
       }
       node.finish();

@@ -99,6 +99,11 @@ public final class ConfigNode {
     return entries.containsKey(key);
   }
 
+  /** Whether {@code key} holds a single value (not a list or a mapping). */
+  public boolean isScalar(String key) {
+    return entries.containsKey(key) && entries.get(key).getValueNode() instanceof ScalarNode;
+  }
+
   /** A mapping child; null (after reporting) when absent-and-required or not a mapping. */
   public ConfigNode object(String key, boolean required) {
     NodeTuple tuple = take(key, required);

@@ -31,7 +31,8 @@ public record GatewayConfig(
     IdentityConfig identity,
     ClusterConfig cluster,
     AuditConfig audit,
-    List<Route> routes) {
+    List<Route> routes,
+    java.util.Set<String> managedNetworks) {
 
   /** Whether people and tokens can be authenticated (an {@code identity:} section is present). */
   public boolean identityEnabled() {

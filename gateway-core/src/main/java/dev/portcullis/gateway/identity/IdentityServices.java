@@ -187,8 +187,15 @@ public final class IdentityServices {
     return secondFactor.reset(userId, actor).compose(removed -> revokeSignIns(userId, "mfa-reset").map(removed));
   }
 
+  /**
+   * Why {@code password} may not be a user's password (the password rules), or empty when it may.
+   */
+  public java.util.Optional<String> passwordProblem(String password, String username, String email) {
+    return rules.check(password, username, email);
+  }
+
   /** Ends a user's sessions and sign-ins in progress, on every instance, and journals it. */
-  private Future<Void> revokeSignIns(String userId, String reason) {
+  public Future<Void> revokeSignIns(String userId, String reason) {
     return Future.all(sessions.revokeUser(userId), pending.revokeUser(userId))
         .compose(all -> all.<Integer>resultAt(0) == 0 ? Future.succeededFuture()
             : audit.session("session.revoked", userId, null, reason).mapEmpty()).mapEmpty();
@@ -256,6 +263,16 @@ public final class IdentityServices {
 
   public PasswordHasher hasher() {
     return hasher;
+  }
+
+  /** The IAM store's connections (for the admin API's transactions). */
+  public javax.sql.DataSource dataSource() {
+    return database.dataSource();
+  }
+
+  /** Sign-ins that proved their first factor and still owe the second. */
+  public SessionStore pendingSignIns() {
+    return pending;
   }
 
   public HazelcastInstance hazelcast() {

@@ -42,6 +42,8 @@ public final class RequestPipeline {
   private final RequestObserver observer;
   private final String hsts;
   private final AccessAudit audit;
+  private final RouteTable routeTable;
+  private final PathNormalizer normalizer;
 
   /**
    * @param identity the identity services, or null when the configuration has no identity section
@@ -66,12 +68,14 @@ public final class RequestPipeline {
       routes.add(new RouteTable.CompiledRoute(route, upstream, chain, assertionHeaders));
     }
     this.upstreams = List.copyOf(built);
+    this.routeTable = new RouteTable(routes);
+    this.normalizer = new PathNormalizer(config.normalization().mergeSlashes());
     this.stages = new Stage[] {
-        new NormalizeStage(new PathNormalizer(config.normalization().mergeSlashes())),
+        new NormalizeStage(normalizer),
         new ClientAddressStage(new ClientAddressResolver(config.trustedProxies())),
         new RequestIdStage(),
         new PortalStage(identity),
-        new RouteMatchStage(new RouteTable(routes)),
+        new RouteMatchStage(routeTable),
         new AuthenticateStage(identity, metrics),
         new PolicyStage(vertx, clock, identity != null, buckets),
         new AuditStage(audit),
@@ -83,6 +87,16 @@ public final class RequestPipeline {
 
   public GatewayConfig config() {
     return config;
+  }
+
+  /** This version's routes (the admin API's dry run matches against them). */
+  public RouteTable routes() {
+    return routeTable;
+  }
+
+  /** The path normaliser every request passes first. */
+  public PathNormalizer normalizer() {
+    return normalizer;
   }
 
   public void handle(HttpServerRequest request) {

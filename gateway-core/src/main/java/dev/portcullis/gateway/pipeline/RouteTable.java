@@ -25,7 +25,7 @@ public final class RouteTable {
       return config.id();
     }
 
-    boolean matches(String host, String path, String method) {
+    public boolean matches(String host, String path, String method) {
       GatewayConfig.Match m = config.match();
       if (m.host() != null && !m.host().matches(host)) {
         return false;
@@ -65,6 +65,16 @@ public final class RouteTable {
 
   public RouteTable(List<CompiledRoute> routes) {
     this.routes = routes.toArray(new CompiledRoute[0]);
+  }
+
+  /** The route with this id, or null. */
+  public CompiledRoute byId(String id) {
+    for (CompiledRoute route : routes) {
+      if (route.id().equals(id)) {
+        return route;
+      }
+    }
+    return null;
   }
 
   public CompiledRoute match(String host, String path, String method) {

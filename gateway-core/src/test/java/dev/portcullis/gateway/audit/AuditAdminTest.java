@@ -62,7 +62,7 @@ class AuditAdminTest {
     JdbcIamStore store = identity.iam().store();
     auditor = TestGateway.await(identity.iam().blocking(() -> {
       User user = store.createUser("acme", "audrey", "audrey@acme.example", "Audrey", null);
-      Role role = store.createRole("acme", "auditor", "reads the audit journal", Set.of("audit:read"));
+      Role role = store.createRole("acme", "audit-reader", "reads the audit journal", Set.of("audit:read"));
       store.bindRole(role.id(), user.id(), null, null, null, "test", "test");
       return identity.apiTokens().create(user.id(), "audit", Set.of("audit:read"), null).plaintext();
     }));
@@ -219,7 +219,7 @@ class AuditAdminTest {
     var identity = gateway.gateway().identity();
     String globexAuditor = TestGateway.await(identity.iam().blocking(() -> {
       User user = identity.iam().store().createUser("globex", "gabe", null, null, null);
-      Role role = identity.iam().store().createRole("globex", "auditor", null, Set.of("audit:read", "audit:erase"));
+      Role role = identity.iam().store().createRole("globex", "audit-reader", null, Set.of("audit:read", "audit:erase"));
       identity.iam().store().bindRole(role.id(), user.id(), null, null, null, "test", "test");
       return identity.apiTokens().create(user.id(), "audit", Set.of("audit:read", "audit:erase"), null).plaintext();
     }));

@@ -58,7 +58,7 @@ class ClusterStreamTest {
         var identity = a.gateway().identity();
         String token = TestGateway.await(identity.iam().blocking(() -> {
           User user = identity.iam().store().createUser("acme", "audrey", null, null, null);
-          Role role = identity.iam().store().createRole("acme", "auditor", null, Set.of("audit:read", "audit:all-tenants"));
+          Role role = identity.iam().store().createRole("acme", "audit-reader", null, Set.of("audit:read", "audit:all-tenants"));
           identity.iam().store().bindRole(role.id(), user.id(), null, null, null, "test", "test");
           return identity.apiTokens().create(user.id(), "tail", Set.of("audit:read", "audit:all-tenants"), null)
               .plaintext();

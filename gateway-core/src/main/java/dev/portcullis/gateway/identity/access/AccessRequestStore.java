@@ -112,6 +112,25 @@ public final class AccessRequestStore {
         + "AND r.expires_at > ? ORDER BY r.created_at, r.id", AccessRequestStore::request, tenantId, ts(now)));
   }
 
+  /**
+   * A page of a tenant's requests (every tenant when null) in one status (any when null), by id
+   * after {@code afterId}; at most {@code limit} + 1 rows, so that the caller sees whether more follow.
+   */
+  public List<AccessRequest> list(String tenantId, AccessRequest.Status status, String afterId, int limit) {
+    StringBuilder where = new StringBuilder("WHERE r.id > ?");
+    List<Object> params = new java.util.ArrayList<>(List.of(afterId == null ? "" : afterId));
+    if (tenantId != null) {
+      where.append(" AND r.tenant_id = ?");
+      params.add(tenantId);
+    }
+    if (status != null) {
+      where.append(" AND r.status = ?");
+      params.add(status.key());
+    }
+    return withConnection(c -> query(c, COLUMNS + where + " ORDER BY r.id LIMIT " + (limit + 1),
+        AccessRequestStore::request, params.toArray()));
+  }
+
   public List<Vote> votes(String requestId) {
     return withConnection(c -> query(c, "SELECT request_id, approver_id, vote, comment, created_at "
         + "FROM access_request_votes WHERE request_id = ? ORDER BY created_at, approver_id", rs -> new Vote(

@@ -102,7 +102,7 @@ public final class LoginPortal {
 
   /** A reference to a session that says nothing about its id (events and logs may carry it). */
   static String sessionRef(String sessionId) {
-    return Secrets.sha256("session-ref:" + sessionId).substring(0, 16);
+    return SessionStore.ref(sessionId);
   }
 
   public static boolean serves(String path) {

@@ -124,6 +124,43 @@ public final class SessionStore {
     return ClusterFutures.onContext(map.deleteAsync(Secrets.sha256(id)), vertx).mapEmpty();
   }
 
+  /** A reference to a session that says nothing about its id (events, logs and the admin API may carry it). */
+  public static String ref(String sessionId) {
+    return Secrets.sha256("session-ref:" + sessionId).substring(0, 16);
+  }
+
+  /** A live session as the admin API lists it: its reference, never its id. */
+  public record Listed(String ref, Session session) {
+  }
+
+  /** A user's live sessions, on every instance. */
+  public Future<java.util.List<Listed>> list(String userId) {
+    return vertx.executeBlocking(() -> {
+      java.util.List<Listed> out = new java.util.ArrayList<>();
+      for (var entry : map.entrySet(Predicates.equal("userId", userId))) {
+        JsonObject stored = new JsonObject(entry.getValue().getValue());
+        String payload = stored.getString("session");
+        if (payload != null && Secrets.constantTimeEquals(mac(entry.getKey(), payload), stored.getString("mac"))) {
+          Session session = Session.fromJson(new JsonObject(payload));
+          if (clock.instant().isBefore(session.expiresAt())) {
+            out.add(new Listed(stored.getString("ref", ""), session));
+          }
+        }
+      }
+      out.sort(java.util.Comparator.comparing(l -> l.session().createdAt()));
+      return out;
+    }, false);
+  }
+
+  /** Ends one session of a user by its reference; false when the user has no such session. */
+  public Future<Boolean> revoke(String userId, String ref) {
+    return vertx.executeBlocking(() -> {
+      var keys = map.keySet(Predicates.and(Predicates.equal("userId", userId), Predicates.equal("ref", ref)));
+      keys.forEach(map::delete);
+      return !keys.isEmpty();
+    }, false);
+  }
+
   /** Ends every session of a user, on every instance. Resolves to how many there were. */
   public Future<Integer> revokeUser(String userId) {
     return vertx.executeBlocking(() -> {
@@ -143,9 +180,9 @@ public final class SessionStore {
     long ttl = Math.max(1, Duration.between(clock.instant(), session.expiresAt()).toMillis());
     String key = Secrets.sha256(id);
     String payload = session.toJson().encode();
-    // userId stays a top-level field so that revokeUser can find a user's sessions by query.
+    // userId and ref stay top-level fields so that a user's sessions can be found by query.
     HazelcastJsonValue value = new HazelcastJsonValue(new JsonObject().put("userId", session.userId())
-        .put("session", payload).put("mac", mac(key, payload)).encode());
+        .put("ref", ref(id)).put("session", payload).put("mac", mac(key, payload)).encode());
     return ClusterFutures.onContext(map.setAsync(key, value, ttl, TimeUnit.MILLISECONDS,
         idle.toMillis(), TimeUnit.MILLISECONDS), vertx).map(v -> id);
   }

@@ -65,7 +65,7 @@ class AccessPagesTest {
             policies:
               - test-decision: { decision: allow }
         """.formatted(backends.echo()), Map.of(), CLOCK);
-    approverRole = blocking(() -> store().createRole("acme", "approver", null, Set.of("access-requests:approve")));
+    approverRole = blocking(() -> store().createRole("acme", "request-approver", null, Set.of("access-requests:approve")));
     elevatorRole = blocking(() -> store().createRole("acme", "elevator", null, Set.of("elevate:records-admin")));
   }
 

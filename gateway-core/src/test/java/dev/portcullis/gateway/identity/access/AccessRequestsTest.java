@@ -67,9 +67,9 @@ class AccessRequestsTest {
             policies:
               - test-decision: { decision: allow }
         """.formatted(backends.echo()), Map.of(), CLOCK);
-    approverRole = blocking(() -> store().createRole("acme", "approver", null, Set.of("access-requests:approve")));
+    approverRole = blocking(() -> store().createRole("acme", "request-approver", null, Set.of("access-requests:approve")));
     elevatorRole = blocking(() -> store().createRole("acme", "elevator", null, Set.of("elevate:records-admin")));
-    globexApprover = blocking(() -> store().createRole("globex", "approver", null,
+    globexApprover = blocking(() -> store().createRole("globex", "request-approver", null,
         Set.of("access-requests:approve")));
   }
 

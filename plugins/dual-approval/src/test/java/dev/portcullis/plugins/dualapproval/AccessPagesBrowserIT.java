@@ -52,7 +52,7 @@ class AccessPagesBrowserIT {
     var store = gateway.gateway().identity().iam().store();
     var hasher = gateway.gateway().identity().hasher();
     Role approver = TestGateway.await(gateway.gateway().identity().iam().blocking(() ->
-        store.createRole("acme", "approver", null, Set.of("access-requests:approve"))));
+        store.createRole("acme", "request-approver", null, Set.of("access-requests:approve"))));
     requester = TestGateway.await(gateway.gateway().identity().iam().blocking(() -> store.createUser("acme",
         "analyst", null, "Analyst", hasher.hash("analyst-long-password"))));
     first = approverUser("approver-one", approver);

@@ -59,7 +59,7 @@ class DualApprovalGatewayTest {
             policies:
               - dual-approval: {}
         """.formatted(backends.counting(HITS)), Map.of(), CLOCK);
-    approverRole = blocking(() -> gateway.gateway().identity().iam().store().createRole("acme", "approver", null,
+    approverRole = blocking(() -> gateway.gateway().identity().iam().store().createRole("acme", "request-approver", null,
         Set.of("access-requests:approve")));
   }
 

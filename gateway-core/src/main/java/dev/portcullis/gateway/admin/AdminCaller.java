@@ -1,0 +1,62 @@
+package dev.portcullis.gateway.admin;
+
+import dev.portcullis.plugin.Identity;
+
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Who is calling the admin API, and what they may reach: a permission counts in the caller's own
+ * tenant, and in every tenant only with {@code iam:all-tenants} (or {@code audit:all-tenants} for
+ * the audit trail).
+ *
+ * @param userId the caller's user id (null for a bearer JWT whose subject is not a local user)
+ */
+record AdminCaller(Identity identity, String method, String userId) {
+
+  String subject() {
+    return identity.subject();
+  }
+
+  boolean has(String permission) {
+    return identity.permissions().contains(permission);
+  }
+
+  boolean allTenants() {
+    return has(AdminPermissions.IAM_ALL_TENANTS);
+  }
+
+  /** Refuses unless the caller holds {@code permission} at all. */
+  void require(String permission) {
+    if (!has(permission)) {
+      throw AdminError.forbidden("PERMISSION_REQUIRED", "this needs the permission " + permission);
+    }
+  }
+
+  /** Refuses unless the caller holds {@code permission} in {@code tenant}. */
+  void require(String permission, String tenant) {
+    require(permission);
+    if (!allTenants() && !tenant.equals(identity.tenant())) {
+      throw AdminError.forbidden("TENANT_FORBIDDEN", "you may only reach your own tenant ("
+          + (identity.tenant() == null ? "none" : identity.tenant()) + "), not '" + tenant + "'");
+    }
+  }
+
+  /** The one tenant the caller is limited to, or null when it may reach every tenant. */
+  String tenantScope() {
+    return allTenants() ? null : identity.tenant() == null ? "" : identity.tenant();
+  }
+
+  /**
+   * Refuses to hand out what the caller does not hold itself: a role's permissions, a binding, a
+   * membership, a token, or the keys to an account more powerful than the caller's.
+   */
+  void requireHolds(Set<String> permissions, String what) {
+    Set<String> missing = new TreeSet<>(permissions);
+    missing.removeAll(identity.permissions());
+    if (!missing.isEmpty()) {
+      throw AdminError.forbidden("PRIVILEGE_ESCALATION", what + " would give permissions you do not hold: "
+          + String.join(", ", missing));
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.portcullis.gateway.admin;
+
+import dev.portcullis.gateway.audit.AuditLog;
+import dev.portcullis.gateway.identity.Iam;
+import dev.portcullis.gateway.identity.store.Directory;
+import dev.portcullis.gateway.identity.store.Sql;
+import io.vertx.core.Future;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs admin work on the IAM workers: reads on a connection of their own, changes in one
+ * transaction whose audit event is journaled (synchronously) before it commits. A journal that
+ * cannot take the event rolls the change back, so no change goes unrecorded; a commit that fails
+ * after it leaves an event for a change that did not happen, never the other way round.
+ */
+final class AdminStore {
+
+  /** Work inside a transaction, able to journal what it changes. */
+  @FunctionalInterface
+  interface Change<T> {
+    T run(Connection c, Journal journal) throws SQLException;
+  }
+
+  /** Journals one admin event of the running change. */
+  @FunctionalInterface
+  interface Journal {
+    void record(String action, String targetType, String target, Map<String, String> changes);
+  }
+
+  private static final long JOURNAL_WAIT_SECONDS = 10;
+
+  private final Iam iam;
+  private final DataSource db;
+  private final Directory directory;
+  private final AuditLog audit;
+
+  AdminStore(Iam iam, DataSource db, Directory directory, AuditLog audit) {
+    this.iam = iam;
+    this.db = db;
+    this.directory = directory;
+    this.audit = audit;
+  }
+
+  Directory directory() {
+    return directory;
+  }
+
+  Iam iam() {
+    return iam;
+  }
+
+  AuditLog audit() {
+    return audit;
+  }
+
+  <T> Future<T> read(Sql.Work<T> work) {
+    return iam.blocking(() -> Sql.withConnection(db, "admin read", work));
+  }
+
+  <T> Future<T> change(AdminCaller who, Change<T> work) {
+    // The caller's pseudonym first: looked up inside the transaction it would need a second
+    // connection while this one is held, and enough concurrent changes could then starve the pool.
+    return audit.pseudonymOf(who.subject()).compose(pseudonym -> iam.blocking(() -> Sql.inTransaction(db,
+        "admin change", c -> work.run(c, (action, targetType, target, changes) -> journal(who, action, targetType,
+            target, changes)))));
+  }
+
+  /** Journals an admin action that changes nothing in the store (e.g. a session revoked). */
+  Future<Void> record(AdminCaller who, String action, String targetType, String target, Map<String, String> changes) {
+    return audit.admin(who.subject(), action, targetType, target, changes).mapEmpty();
+  }
+
+  private void journal(AdminCaller who, String action, String targetType, String target,
+      Map<String, String> changes) {
+    Map<String, String> clean = new LinkedHashMap<>();
+    changes.forEach((k, v) -> clean.put(k, v == null ? "" : v));
+    try {
+      audit.admin(who.subject(), action, targetType, target, clean).toCompletionStage().toCompletableFuture()
+          .get(JOURNAL_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while journaling admin." + action, e);
+    } catch (ExecutionException | TimeoutException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IllegalStateException("the audit journal did not take admin." + action + ": " + cause, cause);
+    }
+  }
+}
