@@ -13,6 +13,11 @@ public final class AdminPermissions {
   public static final String IAM_READ = "iam:read";
   public static final String IAM_WRITE = "iam:write";
   public static final String IAM_ALL_TENANTS = "iam:all-tenants";
+  /**
+   * Grants what the holder does not hold itself (as Kubernetes' {@code escalate}/{@code bind}): only
+   * {@code iam-admin} carries it, since someone must be able to hand out the applications' permissions.
+   */
+  public static final String IAM_ESCALATE = "iam:escalate";
   public static final String APPROVE = "access-requests:approve";
   public static final String AUDIT_READ = "audit:read";
   public static final String AUDIT_ERASE = "audit:erase";
@@ -20,7 +25,7 @@ public final class AdminPermissions {
 
   /** Built-in role name → its permissions. */
   public static final Map<String, Set<String>> BUILTIN_ROLES = Map.of(
-      "iam-admin", Set.of(IAM_READ, IAM_WRITE, IAM_ALL_TENANTS, AUDIT_READ, AUDIT_ALL_TENANTS, APPROVE),
+      "iam-admin", Set.of(IAM_READ, IAM_WRITE, IAM_ALL_TENANTS, IAM_ESCALATE, AUDIT_READ, AUDIT_ALL_TENANTS, APPROVE),
       "tenant-admin", Set.of(IAM_READ, IAM_WRITE, AUDIT_READ),
       "approver", Set.of(APPROVE),
       "auditor", Set.of(AUDIT_READ));

@@ -123,11 +123,13 @@ public final class Iam {
    * Call after any change to a user, their groups, bindings or tokens.
    */
   public void userChanged(String userId) {
+    invalidate("user:" + userId); // here at once: the caller's next request must not see the old state
     changes.publish("user:" + userId);
   }
 
   /** Tells every instance that a tenant's roles changed. */
   public void tenantChanged(String tenantId) {
+    invalidate("tenant:" + tenantId);
     changes.publish("tenant:" + tenantId);
   }
 
