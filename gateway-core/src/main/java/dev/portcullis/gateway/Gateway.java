@@ -114,10 +114,14 @@ public final class Gateway {
         .setEventLoopPoolSize(config.eventLoops())
         .setPreferNativeTransport(true));
     Gateway gateway = new Gateway(vertx, config, env, plugins, clock);
-    return gateway.startAll().map(gateway).recover(err -> (gateway.identity == null ? Future.<Void>succeededFuture()
-        : gateway.identity.close())
-        .eventually(() -> gateway.audit == null ? Future.succeededFuture() : gateway.audit.close())
-        .eventually(() -> vertx.close()).transform(v -> Future.failedFuture(err)));
+    return gateway.startAll().map(gateway).recover(err -> {
+      Future<Void> closed = (gateway.identity == null ? Future.<Void>succeededFuture() : gateway.identity.close())
+          .eventually(() -> gateway.audit == null ? Future.succeededFuture() : gateway.audit.close())
+          .eventually(() -> Future.fromCompletionStage(vertx.close().toCompletionStage()));
+      // completed off the closed Vert.x instance, whose event loops would never run the callback
+      return Future.fromCompletionStage(closed.toCompletionStage().handle((v, e) -> (Gateway) null)
+          .thenCompose(v -> java.util.concurrent.CompletableFuture.<Gateway>failedFuture(err)));
+    });
   }
 
   /** What start-up reads from disk before anything listens. */
@@ -127,6 +131,12 @@ public final class Gateway {
 
   private Future<Void> startAll() {
     GatewayConfig config = initial;
+    if (config.identityEnabled()) {
+      String problem = AdminApi.bootstrapTokenProblem(env.apply(AdminApi.BOOTSTRAP_ENV));
+      if (problem != null) {
+        return Future.failedFuture(new IllegalStateException(problem)); // before anything starts
+      }
+    }
     GatewayConfig.PublicListener pub = config.listeners().publicListener();
     GatewayConfig.AdminListener adminConfig = config.listeners().admin();
     return vertx.executeBlocking(() -> {

@@ -68,7 +68,7 @@ final class AccessRequestsApi {
   }
 
   private Future<Reply> vote(AdminCaller who, AdminHttp.Call call, String decision) {
-    AdminHttp.Body body = call.ctx().body().length() == 0 ? new AdminHttp.Body(new JsonObject())
+    AdminHttp.Body body = call.ctx().body().length() <= 0 ? new AdminHttp.Body(new JsonObject())
         : call.body(Set.of("comment"));
     String comment = body.string("comment", false, AccessRequests.MAX_COMMENT);
     if (who.userId() == null) {

@@ -81,6 +81,11 @@ public final class AdminApi {
     });
   }
 
+  /** Why {@code token} cannot be the bootstrap token, or null when it can (or is absent). */
+  public static String bootstrapTokenProblem(String token) {
+    return AdminBootstrap.problem(token);
+  }
+
   /** Who checks the admin API's callers (the audit part shares it). */
   AdminAuth auth() {
     return auth;

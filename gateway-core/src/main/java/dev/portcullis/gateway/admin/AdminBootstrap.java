@@ -38,6 +38,11 @@ final class AdminBootstrap {
     }
   }
 
+  static String problem(String token) {
+    return token != null && !token.isBlank() && !SHAPE.matcher(token.trim()).matches()
+        ? ENV + " must be 'pcl_' and 43 base64url characters (256 random bits); " + HOW : null;
+  }
+
   private final DataSource db;
   private final Directory directory;
   private final BuiltinRoles builtins;
@@ -54,8 +59,9 @@ final class AdminBootstrap {
 
   /** Blocking: call from a worker. Returns whether a bootstrap token was created. */
   boolean run(String token) {
-    if (token != null && !token.isBlank() && !SHAPE.matcher(token.trim()).matches()) {
-      throw new InvalidBootstrapToken(ENV + " must be 'pcl_' and 43 base64url characters (256 random bits); " + HOW);
+    String problem = problem(token);
+    if (problem != null) {
+      throw new InvalidBootstrapToken(problem);
     }
     boolean hasAdmin = !Sql.withConnection(db, "admins", c -> Sql.query(c, "SELECT 1 FROM role_bindings b JOIN roles "
         + "r ON r.id = b.role_id WHERE r.name = 'iam-admin' AND r.builtin = TRUE AND b.granted_by <> ? "
