@@ -45,6 +45,9 @@ public final class AdminClient {
   }
 
   private static final Set<String> CALLED = ConcurrentHashMap.newKeySet();
+  /** The document each running gateway served (loading and checking it takes a moment). */
+  private static final Map<TestGateway, OpenApiDocument> CONTRACTS =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
   private final TestGateway gateway;
   private final OpenApiDocument contract;
@@ -61,12 +64,17 @@ public final class AdminClient {
 
   /** A client presenting {@code token} (null: none); loads the contract from the running gateway. */
   public static AdminClient of(TestGateway gateway, String token) {
+    OpenApiDocument known = CONTRACTS.get(gateway);
+    if (known != null) {
+      return new AdminClient(gateway, known, token, Map.of());
+    }
     HttpResponse<String> doc = Https.get(Https.client(), gateway.adminUrl("/admin/v1/openapi.json"));
     if (doc.statusCode() != 200) {
       throw new AssertionError("the gateway serves no OpenAPI document: " + doc.statusCode());
     }
-    return new AdminClient(gateway, OpenApiDocument.load(gateway.gateway().vertx(), new JsonObject(doc.body())),
-        token, Map.of());
+    OpenApiDocument contract = OpenApiDocument.load(gateway.gateway().vertx(), new JsonObject(doc.body()));
+    CONTRACTS.put(gateway, contract);
+    return new AdminClient(gateway, contract, token, Map.of());
   }
 
   /** The same client presenting another token (null: none). */
