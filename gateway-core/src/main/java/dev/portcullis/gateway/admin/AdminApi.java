@@ -76,9 +76,21 @@ public final class AdminApi {
   /** Built-in roles for every tenant, then the bootstrap token (if any). Resolves to whether it created one. */
   public Future<Boolean> start(String bootstrapToken) {
     return identity.iam().blocking(() -> {
-      builtins.ensureAll(identity.dataSource()).forEach(identity.iam()::tenantChanged);
-      return bootstrap.run(bootstrapToken);
+      try {
+        return prepare(bootstrapToken);
+      } catch (dev.portcullis.gateway.identity.store.IamException e) {
+        if (e.kind() != dev.portcullis.gateway.identity.store.IamException.Kind.CONFLICT) {
+          throw e;
+        }
+        // instances starting together on one store: another one got there first; look again
+        return prepare(bootstrapToken);
+      }
     });
+  }
+
+  private boolean prepare(String bootstrapToken) {
+    builtins.ensureAll(identity.dataSource()).forEach(identity.iam()::tenantChanged);
+    return bootstrap.run(bootstrapToken);
   }
 
   /** Why {@code token} cannot be the bootstrap token, or null when it can (or is absent). */
