@@ -125,6 +125,18 @@ class AdminSessionsAndBootstrapTest {
   }
 
   @Test
+  void anAdminUnlockLiftsALockedOutAccount() {
+    String id = createUser("locked-out", "locked-out-long-password", null);
+    Browserless browser = new Browserless(gateway.url(""));
+    for (int i = 0; i < 5; i++) {
+      assertThat(browser.login("locked-out", "wrong-" + i, "/app/x").statusCode()).isEqualTo(401);
+    }
+    assertThat(browser.login("locked-out", "locked-out-long-password", "/app/x").statusCode()).isEqualTo(429);
+    assertThat(root.post("/admin/v1/users/" + id + "/unlock", null).status()).isEqualTo(204);
+    assertThat(browser.login("locked-out", "locked-out-long-password", "/app/x").statusCode()).isEqualTo(303);
+  }
+
+  @Test
   void approversVoteOnAccessRequestsThroughTheApiAndTheRequesterCannot() {
     String requester = createUser("req-user", "req-user-long-password", null);
     AdminClient first = tokenFor(createUser("approver-one", "approver-one-long-password", "approver"),
