@@ -347,6 +347,8 @@ class AdminApiTest {
         .put("group", groupId).put("validUntil", until.toString()).put("reason", "quarter close"));
     assertThat(binding.status()).as(binding.body()).isEqualTo(201);
     assertThat(binding.json().getBoolean("active")).isTrue();
+    assertThat(root.get("/admin/v1/bindings/" + binding.json().getString("id")).json().getString("validUntil"))
+        .isEqualTo(until.toString());
     assertThat(dryRunPermissions("bugs")).contains("ledger:read");
 
     Response updated = root.patch("/admin/v1/roles/" + roleId, new JsonObject().put("permissions",
@@ -360,8 +362,10 @@ class AdminApiTest {
 
     assertThat(root.delete("/admin/v1/groups/" + groupId + "/members/" + user).status()).isEqualTo(204);
     assertProblem(root.delete("/admin/v1/groups/" + groupId + "/members/" + user), 404, "NOT_FOUND", "membership");
+    assertThat(root.get("/admin/v1/groups?tenant=acme").json().getJsonArray("items").stream()
+        .map(g -> ((JsonObject) g).getString("id")).toList()).contains(groupId);
     Response renamed = root.patch("/admin/v1/groups/" + groupId, new JsonObject().put("name", "Finance team"),
-        group.etag());
+        root.get("/admin/v1/groups/" + groupId).etag());
     assertThat(renamed.json().getString("name")).isEqualTo("Finance team");
     assertThat(root.delete("/admin/v1/groups/" + groupId).status()).isEqualTo(204);
     assertThat(root.delete("/admin/v1/roles/" + roleId).status()).isEqualTo(204);

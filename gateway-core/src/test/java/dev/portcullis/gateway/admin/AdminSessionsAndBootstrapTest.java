@@ -110,6 +110,12 @@ class AdminSessionsAndBootstrapTest {
     Response stale = session.get("/admin/v1/me");
     assertThat(stale.status()).isEqualTo(401);
     assertThat(stale.key()).isEqualTo("MFA_REQUIRED");
+
+    String samId = root.get("/admin/v1/users?q=sam-admin").json().getJsonArray("items").getJsonObject(0)
+        .getString("id");
+    Response reset = root.delete("/admin/v1/users/" + samId + "/totp");
+    assertThat(reset.json().getBoolean("removed")).isTrue();
+    assertThat(session.get("/admin/v1/me").key()).as("a reset ends the sessions").isEqualTo("AUTHENTICATION_REQUIRED");
   }
 
   /** Enrols the signed-in user's authenticator through the pages (the session then carries otp). */

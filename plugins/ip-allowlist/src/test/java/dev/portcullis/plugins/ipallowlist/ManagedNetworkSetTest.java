@@ -82,6 +82,9 @@ class ManagedNetworkSetTest {
             new JsonArray().add("127.0.0.1/32")), moved.etag()).status()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(5)).until(() -> RawHttps.get(gateway.port(), "/office/x").status() == 200);
         assertThat(hits.get()).isGreaterThan(before);
+        Response read = admin.get("/admin/v1/network-sets/office");
+        assertThat(read.json().getJsonArray("cidrs")).containsExactly("127.0.0.1/32");
+        assertThat(read.etag()).isEqualTo("\"3\"");
       }
       try (TestGateway again = TestGateway.start(dir, yaml, Map.of())) {
         assertThat(RawHttps.get(again.port(), "/office/x").status()).as("the store keeps the set").isEqualTo(200);
