@@ -49,6 +49,10 @@ final class ConfigWatcher {
   private final java.util.function.Supplier<java.util.Map<String, java.util.List<dev.portcullis.plugin.net.Cidr>>>
       managedNetworks;
   private volatile byte[] lastDigest;
+  /** The text of the configuration in force (what a changed network set is applied to). */
+  private volatile String appliedText;
+  /** A re-application asked for while a check ran: it runs when that one ends. */
+  private final AtomicBoolean reapplyAfter = new AtomicBoolean();
   private long timerId = -1;
 
   /**
@@ -66,9 +70,10 @@ final class ConfigWatcher {
     this.listener = listener;
   }
 
-  /** Starts polling; {@code initial} is the content digest of the file the gateway started with. */
+  /** Starts polling; {@code initial} is the content of the file the gateway started with. */
   void start(GatewayConfig.Reload reload, byte[] initial) {
-    lastDigest = initial;
+    lastDigest = digest(initial);
+    appliedText = new String(initial, java.nio.charset.StandardCharsets.UTF_8);
     if (reload.watch()) {
       timerId = vertx.setPeriodic(reload.interval().toMillis(), id -> check(false));
     }
@@ -88,15 +93,53 @@ final class ConfigWatcher {
       }
       return Future.succeededFuture(false); // SIGHUP and the poller may meet; one read is enough
     }
-    return vertx.executeBlocking(() -> digest(file), false)
-        .compose(digest -> {
+    return vertx.executeBlocking(() -> Files.readAllBytes(file), false)
+        .compose(bytes -> {
+          byte[] digest = digest(bytes);
           if (!force && Arrays.equals(digest, lastDigest)) {
             return Future.succeededFuture(false);
           }
           lastDigest = digest;
-          return vertx.executeBlocking(() -> ConfigLoader.load(file, env, plugins,
-              managedNetworks.get()), false)
-              .compose(config -> listener.applied(config).map(true))
+          String text = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+          return apply(text).onSuccess(applied -> {
+            if (applied) {
+              appliedText = text;
+            }
+          });
+        }, err -> {
+          LOG.error("Cannot read configuration {}: {}", file, err.toString());
+          return Future.succeededFuture(false);
+        })
+        .onComplete(ar -> finished());
+  }
+
+  /**
+   * Applies the configuration in force again, with the managed network sets as they are now —
+   * never what the file says meanwhile (an edit in progress, or a watch turned off, stays unapplied).
+   */
+  Future<Boolean> reapply() {
+    if (!busy.compareAndSet(false, true)) {
+      reapplyAfter.set(true);
+      return Future.succeededFuture(false);
+    }
+    return apply(appliedText).onComplete(ar -> finished());
+  }
+
+  private void finished() {
+    busy.set(false);
+    if (again.getAndSet(false)) {
+      check(true);
+    } else if (reapplyAfter.getAndSet(false)) {
+      reapply();
+    }
+  }
+
+  /** Parses and hands over a configuration text; resolves to whether it was applied. */
+  private Future<Boolean> apply(String text) {
+    Path abs = file.toAbsolutePath().normalize();
+    return vertx.executeBlocking(() -> ConfigLoader.parse(text, file.toString(), abs.getParent(), abs, env, plugins,
+            managedNetworks.get()), false)
+        .compose(config -> listener.applied(config).map(true))
               .recover(err -> {
                 if (err instanceof InvalidConfigException invalid) {
                   LOG.error("Configuration {} rejected; the running configuration stays.\n{}", file, err.getMessage());
@@ -107,21 +150,11 @@ final class ConfigWatcher {
                 }
                 return Future.succeededFuture(false);
               });
-        }, err -> {
-          LOG.error("Cannot read configuration {}: {}", file, err.toString());
-          return Future.succeededFuture(false);
-        })
-        .onComplete(ar -> {
-          busy.set(false);
-          if (again.getAndSet(false)) {
-            check(true);
-          }
-        });
   }
 
-  static byte[] digest(Path file) throws IOException {
+  static byte[] digest(byte[] content) {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+      return MessageDigest.getInstance("SHA-256").digest(content);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }

@@ -126,7 +126,7 @@ public final class Gateway {
 
   /** What start-up reads from disk before anything listens. */
   private record StartMaterial(CertificateFiles publicFiles, CertificateFiles.Loaded publicCert,
-      CertificateFiles adminFiles, CertificateFiles.Loaded adminCert, byte[] configDigest) {
+      CertificateFiles adminFiles, CertificateFiles.Loaded adminCert, byte[] configText) {
   }
 
   private Future<Void> startAll() {
@@ -144,11 +144,12 @@ public final class Gateway {
           CertificateFiles adminFiles = adminConfig.tls().equals(pub.tls()) ? publicFiles
               : CertificateFiles.resolve(adminConfig.tls(), config.dataDir());
           return new StartMaterial(publicFiles, publicFiles.load(), adminFiles, adminFiles.load(),
-              ConfigWatcher.digest(config.source()));
+              java.nio.file.Files.readAllBytes(config.source()));
         }, false)
         .compose(material -> startAudit(config).map(material))
         .compose(material -> startIdentity(config).map(material))
-        .compose(material -> withManagedNetworks(config).map(effective -> new Started(material, effective)))
+        .compose(material -> withManagedNetworks(config, material.configText())
+            .map(effective -> new Started(material, effective)))
         .compose(started -> deployEmbeddedBackends(config, started.material().publicFiles().cert()).map(started))
         .compose(started -> {
           StartMaterial material = started.material();
@@ -166,7 +167,7 @@ public final class Gateway {
           Future<HttpServer> redirectStarted = redirect == null ? Future.succeededFuture() : redirect.start(vertx);
           return Future.all(publicStarted, adminStarted, redirectStarted).map(v -> {
             watchCertificates(material, pub, adminConfig);
-            watcher.start(config.reload(), material.configDigest());
+            watcher.start(config.reload(), material.configText());
             health.component("config", true);
             health.component("listeners", true);
             metrics.configReload(true);
@@ -192,18 +193,21 @@ public final class Gateway {
    * The configuration with the current contents of its managed network sets (read from the IAM
    * store), and from now on re-applied whenever an instance says a set changed.
    */
-  private Future<GatewayConfig> withManagedNetworks(GatewayConfig config) {
+  private Future<GatewayConfig> withManagedNetworks(GatewayConfig config, byte[] text) {
     if (identity == null) {
       return Future.succeededFuture(config);
     }
-    networkListener = identity.hazelcast().<String>getTopic(dev.portcullis.gateway.cluster.ClusterNode.NETWORK_SETS)
-        .addMessageListener(message -> readManagedNetworks()
-            .onSuccess(v -> watcher.check(true))
+    // on a worker: in client mode, getting a topic and listening to it are remote calls
+    return vertx.executeBlocking(() -> networkListener = identity.hazelcast().<String>getTopic(
+            dev.portcullis.gateway.cluster.ClusterNode.NETWORK_SETS).addMessageListener(message -> readManagedNetworks()
+            .onSuccess(v -> watcher.reapply())
             .onFailure(e -> LOG.error("Cannot read the managed network sets; routes keep the previous ones: {}",
-                e.toString())));
-    return readManagedNetworks().compose(v -> config.managedNetworks().isEmpty() ? Future.succeededFuture(config)
-        : vertx.executeBlocking(() -> dev.portcullis.gateway.config.ConfigLoader.load(config.source(), env, plugins,
-            managedNetworks.get()), false));
+                e.toString()))), false)
+        .compose(listening -> readManagedNetworks())
+        .compose(v -> config.managedNetworks().isEmpty() ? Future.succeededFuture(config)
+            : vertx.executeBlocking(() -> dev.portcullis.gateway.config.ConfigLoader.parse(
+                new String(text, java.nio.charset.StandardCharsets.UTF_8), config.source().toString(),
+                config.source().getParent(), config.source(), env, plugins, managedNetworks.get()), false));
   }
 
   private Future<Void> readManagedNetworks() {
@@ -269,6 +273,7 @@ public final class Gateway {
               .getTopic(dev.portcullis.gateway.cluster.ClusterNode.NETWORK_SETS).publish("changed"));
       admin.extend(api::mount);
       admin.extend(new AuditAdmin(vertx, queries, audit.log(), services, clusterStream, api)::mount);
+      admin.extend(api::mountFallbacks);
       health.component("identity", true);
       return api.start(env.apply(AdminApi.BOOTSTRAP_ENV)).mapEmpty();
     });
@@ -349,10 +354,7 @@ public final class Gateway {
           if (clusterStream != null) {
             clusterStream.close();
           }
-          if (networkListener != null) {
-            identity.hazelcast().getTopic(dev.portcullis.gateway.cluster.ClusterNode.NETWORK_SETS)
-                .removeMessageListener(networkListener);
-          }
+          // (the topic's listener goes with the Hazelcast member, which the identity services shut down)
           return identity == null ? Future.succeededFuture() : identity.close();
         })
         .eventually(() -> audit.close())

@@ -38,7 +38,7 @@ final class AccessRequestsApi {
   void mount(Router router, AdminHttp http) {
     String base = "/admin/v1/access-requests";
     http.on(router, HttpMethod.GET, base, Set.of("tenant", "status", "limit", "cursor"), this::list);
-    http.on(router, HttpMethod.GET, base + "/:id", Set.of(), (who, call) -> store.iam().blocking(() -> {
+    http.on(router, HttpMethod.GET, base + "/:id", Set.of(), (who, call) -> store.blocking(() -> {
       AccessRequest request = requests.store().find(call.path("id"))
           .orElseThrow(() -> AdminError.notFound("access request " + call.path("id")));
       requireReader(who, request.tenantId());
@@ -59,7 +59,7 @@ final class AccessRequestsApi {
     String status = call.query("status", STATUS, "pending, approved, denied, expired or withdrawn");
     int limit = call.limit();
     String after = call.cursor();
-    return store.iam().blocking(() -> requests.store().list(tenant, status == null ? null
+    return store.blocking(() -> requests.store().list(tenant, status == null ? null
         : AccessRequest.Status.valueOf(status.toUpperCase(Locale.ROOT)), after, limit)).map(rows -> {
           List<AccessRequest> items = rows.size() > limit ? rows.subList(0, limit) : rows;
           return Reply.ok(AdminHttp.page(items.stream().map(AccessRequestsApi::json).toList(),
@@ -71,11 +71,13 @@ final class AccessRequestsApi {
     AdminHttp.Body body = call.ctx().body().length() <= 0 ? new AdminHttp.Body(new JsonObject())
         : call.body(Set.of("comment"));
     String comment = body.string("comment", false, AccessRequests.MAX_COMMENT);
-    if (who.userId() == null) {
-      throw AdminError.forbidden("LOCAL_USER_REQUIRED", "votes are cast by local users; this token's subject is "
-          + "not one");
-    }
-    return requests.vote(call.path("id"), who.userId(), decision, comment, null)
+    return store.blocking(() -> requests.store().find(call.path("id"))
+        .orElseThrow(() -> AdminError.notFound("access request " + call.path("id"))))
+        // the caller as presented (a token's scopes included), not only the account behind it
+        .compose(request -> {
+          who.require(AdminPermissions.APPROVE, request.tenantId());
+          return requests.vote(request.id(), who.userId(), decision, comment, null);
+        })
         .recover(e -> Future.failedFuture(e instanceof AccessRefused refused ? new AdminError(new Problem(
             refused.status(), refused.key().toUpperCase(Locale.ROOT).replace('-', '_'), title(refused.status()),
             refused.getMessage())) : e))

@@ -64,12 +64,12 @@ public final class AdminApi {
     this.pipeline = pipeline;
     this.networkSetsChanged = networkSetsChanged;
     Directory directory = new Directory(clock);
-    this.store = new AdminStore(identity.iam(), identity.dataSource(), directory, audit);
+    this.store = new AdminStore(vertx, identity.iam(), identity.dataSource(), directory, audit);
     this.auth = new AdminAuth(identity, clock);
     this.http = new AdminHttp(auth);
     this.builtins = new BuiltinRoles(directory);
     this.bootstrap = new AdminBootstrap(identity.dataSource(), directory, builtins, audit, clock);
-    this.access = new UserAccess(directory, identity.iam().store(), clock);
+    this.access = new UserAccess(directory, clock);
     this.openApi = openApiJson().encode();
   }
 
@@ -118,12 +118,20 @@ public final class AdminApi {
     new UsersApi(store, access, identity, source).mount(router, http);
     new SessionsApi(store, access, identity).mount(router, http);
     new TokensApi(store, access, clock).mount(router, http);
-    new GroupsApi(store, source, clock).mount(router, http);
+    new GroupsApi(store, access, source, clock).mount(router, http);
     new RolesApi(store, source).mount(router, http);
-    new BindingsApi(store, source, clock).mount(router, http);
+    new BindingsApi(store, access, source, clock).mount(router, http);
     new AccessRequestsApi(store, identity.accessRequests()).mount(router, http);
     new NetworkSetsApi(store, networkSetsChanged).mount(router, http);
     new DryRunApi(store, identity, pipeline, vertx, clock).mount(router, http);
+  }
+
+  /** What no endpoint answers (an unknown path, a method an endpoint does not take) is a problem too. */
+  public void mountFallbacks(Router router) {
+    router.errorHandler(404, ctx -> AdminHttp.fail(ctx, new AdminError(new Problem(404, "NOT_FOUND", "Not found",
+        "no admin endpoint at " + ctx.request().path() + "; see /admin/v1/openapi.json"))));
+    router.errorHandler(405, ctx -> AdminHttp.fail(ctx, new AdminError(new Problem(405, "METHOD_NOT_ALLOWED",
+        "Method not allowed", ctx.request().method() + " is not an operation of " + ctx.request().path()))));
   }
 
   /** The OpenAPI document (kept as YAML in the jar, served as JSON). */

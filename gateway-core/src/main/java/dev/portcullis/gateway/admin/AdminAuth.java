@@ -3,6 +3,7 @@ package dev.portcullis.gateway.admin;
 import dev.portcullis.gateway.identity.Authenticated;
 import dev.portcullis.gateway.identity.GatewayCookies;
 import dev.portcullis.gateway.identity.IdentityServices;
+import dev.portcullis.gateway.identity.token.ApiTokens;
 import dev.portcullis.gateway.identity.token.InvalidTokenException;
 import dev.portcullis.gateway.pipeline.Problem;
 import io.vertx.core.Future;
@@ -15,8 +16,7 @@ import java.time.Instant;
 import java.util.Set;
 
 /**
- * Who calls the admin API: an {@code Authorization: Bearer} API token or JWT from a trusted issuer,
- * or the browser session of an admin whose second factor is at most {@link #MFA_MAX_AGE} old. A
+ * Who calls the admin API: an {@code Authorization: Bearer} admin API token, or the browser session of an admin whose second factor is at most {@link #MFA_MAX_AGE} old. A
  * session's changes must also carry the header {@value #CSRF_HEADER}, which no other site can make
  * a browser send (the admin listener answers no CORS preflight), so a cookie alone changes nothing.
  */
@@ -53,11 +53,12 @@ final class AdminAuth {
   }
 
   private Future<AdminCaller> byToken(RoutingContext ctx, String token) {
-    Future<Authenticated> found = identity.authenticateToken(token);
-    if (found == null) {
-      return unauthenticated(ctx, "INVALID_TOKEN", "not an API token, and no token issuer is configured",
-          "invalid_token");
+    if (!ApiTokens.looksLikeToken(token)) {
+      // an IdP's JWT proves no second factor here and cannot be revoked before it expires
+      return unauthenticated(ctx, "INVALID_TOKEN", "the admin API accepts admin API tokens (pcl_…) and browser "
+          + "sessions with a fresh second factor, not bearer JWTs", "invalid_token");
     }
+    Future<Authenticated> found = identity.authenticateToken(token);
     return found.transform(ar -> {
       if (ar.succeeded() && ar.result() != null) {
         Authenticated who = ar.result();
@@ -80,6 +81,7 @@ final class AdminAuth {
       boolean fresh = session.authMethods().entrySet().stream().anyMatch(e -> SECOND_FACTORS.contains(e.getKey())
           && !e.getValue().isBefore(now.minus(MFA_MAX_AGE)));
       if (!fresh) {
+        ctx.response().putHeader("WWW-Authenticate", REALM + ", error=\"insufficient_user_authentication\"");
         return Future.failedFuture(new AdminError(new Problem(401, "MFA_REQUIRED", "Unauthorized", "the admin API "
             + "needs a second factor from the last " + MFA_MAX_AGE.toMinutes() + " minutes; confirm a code at "
             + "/.portcullis/mfa and retry")));

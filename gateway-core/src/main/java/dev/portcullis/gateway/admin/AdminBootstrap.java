@@ -63,10 +63,7 @@ final class AdminBootstrap {
     if (problem != null) {
       throw new InvalidBootstrapToken(problem);
     }
-    boolean hasAdmin = !Sql.withConnection(db, "admins", c -> Sql.query(c, "SELECT 1 FROM role_bindings b JOIN roles "
-        + "r ON r.id = b.role_id WHERE r.name = 'iam-admin' AND r.builtin = TRUE AND b.granted_by <> ? "
-        + "AND (b.valid_until IS NULL OR b.valid_until > ?)", rs -> 1, grantedBy(), Sql.ts(clock.instant())))
-        .isEmpty();
+    boolean hasAdmin = hasAdministrator();
     if (token == null || token.isBlank()) {
       if (!hasAdmin) {
         LOG.warn("Nobody can administer this gateway yet: no user holds iam-admin. Set {} to a new token ({}) and "
@@ -93,7 +90,12 @@ final class AdminBootstrap {
         directory.createTenant(c, TENANT, "Portcullis administrators");
       }
       builtins.ensure(c, TENANT);
-      var user = directory.userByUsername(c, USER).orElseGet(() -> {
+      var existingUser = directory.userByUsername(c, USER);
+      if (existingUser.isPresent() && !existingUser.get().user().tenantId().equals(TENANT)) {
+        throw new InvalidBootstrapToken("the username '" + USER + "' belongs to tenant "
+            + existingUser.get().user().tenantId() + ", not to " + TENANT + ": rename that account to bootstrap");
+      }
+      var user = existingUser.orElseGet(() -> {
         try {
           return directory.createUser(c, TENANT, USER, null, "Bootstrap administrator (24 h)", null);
         } catch (java.sql.SQLException e) {
@@ -105,7 +107,7 @@ final class AdminBootstrap {
           grantedBy());
       directory.createToken(c, user.user().id(), "bootstrap", hash, role.role().permissions(), until);
       try {
-        audit.admin(grantedBy(), "bootstrap", "user", user.user().id(), Map.of("tenant", TENANT, "role",
+        audit.admin(grantedBy(), TENANT, "bootstrap", "user", user.user().id(), Map.of("role",
             "iam-admin", "validUntil", until.toString())).toCompletionStage().toCompletableFuture()
             .get(10, java.util.concurrent.TimeUnit.SECONDS);
       } catch (Exception e) {
@@ -117,6 +119,22 @@ final class AdminBootstrap {
         + "'{}') until {}. Create your admins with it (they need a second factor to use the admin API from a browser),"
         + " then unset it.", ENV, USER, TENANT, until);
     return true;
+  }
+
+  /**
+   * Whether an active user holds iam-admin now (directly or through a group), other than through
+   * the bootstrap itself: a disabled account, an empty group or a binding that starts next week is
+   * no administrator, and must not shut the bootstrap out.
+   */
+  private boolean hasAdministrator() {
+    Object now = Sql.ts(clock.instant());
+    String window = "(b.valid_from IS NULL OR b.valid_from <= ?) AND (b.valid_until IS NULL OR b.valid_until > ?)";
+    return !Sql.withConnection(db, "admins", c -> Sql.query(c, "SELECT 1 FROM role_bindings b "
+        + "JOIN roles r ON r.id = b.role_id JOIN users u ON u.id = b.user_id WHERE r.name = 'iam-admin' "
+        + "AND r.builtin = TRUE AND u.status = 'active' AND b.granted_by <> ? AND " + window + " UNION ALL "
+        + "SELECT 1 FROM role_bindings b JOIN roles r ON r.id = b.role_id JOIN group_members m ON m.group_id = b.group_id "
+        + "JOIN users u ON u.id = m.user_id WHERE r.name = 'iam-admin' AND r.builtin = TRUE AND u.status = 'active' "
+        + "AND " + window, rs -> 1, grantedBy(), now, now, now, now)).isEmpty();
   }
 
   private static String grantedBy() {

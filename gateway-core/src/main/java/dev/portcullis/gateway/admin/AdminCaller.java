@@ -1,5 +1,6 @@
 package dev.portcullis.gateway.admin;
 
+import dev.portcullis.gateway.identity.Reserved;
 import dev.portcullis.plugin.Identity;
 
 import java.util.Set;
@@ -7,10 +8,10 @@ import java.util.TreeSet;
 
 /**
  * Who is calling the admin API, and what they may reach: a permission counts in the caller's own
- * tenant, and in every tenant only with {@code iam:all-tenants} (or {@code audit:all-tenants} for
- * the audit trail).
+ * tenant, and in every tenant only with {@code iam:all-tenants} held in the {@code system} tenant
+ * (or {@code audit:all-tenants} for the audit trail) — a customer tenant's roles never reach beyond it.
  *
- * @param userId the caller's user id (null for a bearer JWT whose subject is not a local user)
+ * @param userId the caller's user id
  */
 record AdminCaller(Identity identity, String method, String userId) {
 
@@ -23,7 +24,16 @@ record AdminCaller(Identity identity, String method, String userId) {
   }
 
   boolean allTenants() {
-    return has(AdminPermissions.IAM_ALL_TENANTS);
+    return global(AdminPermissions.IAM_ALL_TENANTS);
+  }
+
+  /** A global permission counts only for a member of the system tenant. */
+  boolean global(String permission) {
+    return has(permission) && Reserved.SYSTEM_TENANT.equals(identity.tenant());
+  }
+
+  boolean escalates() {
+    return global(AdminPermissions.IAM_ESCALATE);
   }
 
   /** Refuses unless the caller holds {@code permission} at all. */
@@ -53,7 +63,7 @@ record AdminCaller(Identity identity, String method, String userId) {
    * {@code iam:escalate} (iam-admin) lifts this.
    */
   void requireHolds(Set<String> permissions, String what) {
-    if (has(AdminPermissions.IAM_ESCALATE)) {
+    if (escalates()) {
       return;
     }
     Set<String> missing = new TreeSet<>(permissions);

@@ -5,8 +5,9 @@ import java.util.Set;
 
 /**
  * The permissions the admin API checks, and the built-in admin roles that carry them. A built-in
- * role exists in every tenant and cannot be changed through the API; {@code iam:all-tenants} and
- * {@code audit:all-tenants} lift the limit to the caller's own tenant.
+ * role cannot be changed through the API: {@code iam-admin} exists in the {@code system} tenant only,
+ * the others in every tenant. {@code iam:all-tenants} and {@code audit:all-tenants} lift the limit to
+ * the caller's own tenant, and only when held in the system tenant.
  */
 public final class AdminPermissions {
 

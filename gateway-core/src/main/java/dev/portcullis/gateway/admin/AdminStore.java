@@ -29,10 +29,10 @@ final class AdminStore {
     T run(Connection c, Journal journal) throws SQLException;
   }
 
-  /** Journals one admin event of the running change. */
+  /** Journals one admin event of the running change ({@code tenant}: the tenant it concerns, or null). */
   @FunctionalInterface
   interface Journal {
-    void record(String action, String targetType, String target, Map<String, String> changes);
+    void record(String action, String tenant, String targetType, String target, Map<String, String> changes);
   }
 
   private static final long JOURNAL_WAIT_SECONDS = 10;
@@ -42,7 +42,14 @@ final class AdminStore {
   private final Directory directory;
   private final AuditLog audit;
 
-  AdminStore(Iam iam, DataSource db, Directory directory, AuditLog audit) {
+  /**
+   * Admin work has threads of its own: a burst of admin changes (each holding a connection while
+   * it journals) never queues the request path's IAM lookups behind it.
+   */
+  private final io.vertx.core.WorkerExecutor workers;
+
+  AdminStore(io.vertx.core.Vertx vertx, Iam iam, DataSource db, Directory directory, AuditLog audit) {
+    this.workers = vertx.createSharedWorkerExecutor("portcullis-admin", 2);
     this.iam = iam;
     this.db = db;
     this.directory = directory;
@@ -62,28 +69,34 @@ final class AdminStore {
   }
 
   <T> Future<T> read(Sql.Work<T> work) {
-    return iam.blocking(() -> Sql.withConnection(db, "admin read", work));
+    return workers.executeBlocking(() -> Sql.withConnection(db, "admin read", work), false);
+  }
+
+  /** Other blocking admin work (hashing a password, reading a store of another kind). */
+  <T> Future<T> blocking(java.util.concurrent.Callable<T> work) {
+    return workers.executeBlocking(work, false);
   }
 
   <T> Future<T> change(AdminCaller who, Change<T> work) {
     // The caller's pseudonym first: looked up inside the transaction it would need a second
     // connection while this one is held, and enough concurrent changes could then starve the pool.
-    return audit.pseudonymOf(who.subject()).compose(pseudonym -> iam.blocking(() -> Sql.inTransaction(db,
-        "admin change", c -> work.run(c, (action, targetType, target, changes) -> journal(who, action, targetType,
-            target, changes)))));
+    return audit.pseudonymOf(who.subject()).compose(pseudonym -> workers.executeBlocking(() -> Sql.inTransaction(db,
+        "admin change", c -> work.run(c, (action, tenant, targetType, target, changes) -> journal(who, action,
+            tenant, targetType, target, changes))), false));
   }
 
   /** Journals an admin action that changes nothing in the store (e.g. a session revoked). */
-  Future<Void> record(AdminCaller who, String action, String targetType, String target, Map<String, String> changes) {
-    return audit.admin(who.subject(), action, targetType, target, changes).mapEmpty();
+  Future<Void> record(AdminCaller who, String action, String tenant, String targetType, String target,
+      Map<String, String> changes) {
+    return audit.admin(who.subject(), tenant, action, targetType, target, changes).mapEmpty();
   }
 
-  private void journal(AdminCaller who, String action, String targetType, String target,
+  private void journal(AdminCaller who, String action, String tenant, String targetType, String target,
       Map<String, String> changes) {
     Map<String, String> clean = new LinkedHashMap<>();
     changes.forEach((k, v) -> clean.put(k, v == null ? "" : v));
     try {
-      audit.admin(who.subject(), action, targetType, target, clean).toCompletionStage().toCompletableFuture()
+      audit.admin(who.subject(), tenant, action, targetType, target, clean).toCompletionStage().toCompletableFuture()
           .get(JOURNAL_WAIT_SECONDS, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

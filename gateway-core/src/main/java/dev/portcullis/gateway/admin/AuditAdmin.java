@@ -267,7 +267,18 @@ public final class AuditAdmin {
           response.write("event: skipped\ndata: {}\n\n");
         }
       });
-      heartbeat = vertx.setPeriodic(15_000, id -> response.write(": keep-alive\n\n"));
+      // each heartbeat checks the caller again: a revoked token, an ended session or a lost permission ends the stream
+      heartbeat = vertx.setPeriodic(15_000, id -> auth.authenticate(ctx).onComplete(ar -> {
+        if (closed) {
+          return;
+        }
+        if (ar.succeeded() && ar.result().has(READ)) {
+          response.write(": keep-alive\n\n");
+        } else {
+          response.end("event: revoked\ndata: {}\n\n");
+          close();
+        }
+      }));
       response.closeHandler(v -> close());
       ctx.request().connection().closeHandler(v -> close());
     }
@@ -332,15 +343,16 @@ public final class AuditAdmin {
 
   /** The tenant a caller's audit access is limited to, or null for every tenant. */
   private static String tenantScope(Identity who) {
-    if (who.permissions().contains(ALL_TENANTS)) {
-      return null;
+    if (who.permissions().contains(ALL_TENANTS)
+        && dev.portcullis.gateway.identity.Reserved.SYSTEM_TENANT.equals(who.tenant())) {
+      return null; // only the system tenant's auditors see every tenant
     }
     return who.tenant() == null ? "" : who.tenant();
   }
 
   private Future<Void> admin(Identity who, String action, String targetType, String target,
       Map<String, String> details) {
-    return log.admin(who.subject(), action, targetType, target, details).mapEmpty();
+    return log.admin(who.subject(), who.tenant(), action, targetType, target, details).mapEmpty();
   }
 
   private static Map<String, String> describe(AuditQueries.Filter filter) {

@@ -4,6 +4,7 @@ import dev.portcullis.gateway.admin.AdminHttp.Reply;
 import dev.portcullis.gateway.identity.IamWriteThrough;
 import dev.portcullis.gateway.identity.store.Directory;
 import dev.portcullis.gateway.identity.store.RoleBinding;
+import dev.portcullis.gateway.identity.store.Sql;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -27,11 +28,13 @@ final class BindingsApi {
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
 
   private final AdminStore store;
+  private final UserAccess access;
   private final IamWriteThrough source;
   private final Clock clock;
 
-  BindingsApi(AdminStore store, IamWriteThrough source, Clock clock) {
+  BindingsApi(AdminStore store, UserAccess access, IamWriteThrough source, Clock clock) {
     this.store = store;
+    this.access = access;
     this.source = source;
     this.clock = clock;
   }
@@ -86,6 +89,12 @@ final class BindingsApi {
       Directory.RoleRow role = store.directory().roleByName(c, tenant, roleName)
           .orElseThrow(() -> AdminError.invalid("role", "tenant " + tenant + " has no role '" + roleName + "'"));
       who.requireHolds(role.role().permissions(), "binding role '" + roleName + "'");
+      refuseSelfGrant(c, who, userId, groupId);
+      var horizon = access.horizon(c, who, role.role().permissions());
+      if (horizon.isPresent() && (validUntil == null || validUntil.isAfter(horizon.get()))) {
+        throw AdminError.forbidden("PRIVILEGE_ESCALATION", "you hold the permissions of role '" + roleName
+            + "' only until " + horizon.get() + ": the binding must end by then (validUntil)");
+      }
       RoleBinding binding = store.directory().createBinding(c, role.role().id(), userId, groupId, validFrom,
           validUntil, reason, who.subject());
       Map<String, String> changes = new LinkedHashMap<>();
@@ -94,7 +103,7 @@ final class BindingsApi {
       changes.put("validFrom", AdminHttp.iso(validFrom));
       changes.put("validUntil", AdminHttp.iso(validUntil));
       changes.put("reason", reason);
-      journal.record("binding-create", "binding", binding.id(), changes);
+      journal.record("binding-create", tenant, "binding", binding.id(), changes);
       source.bindingCreated(binding, role.role());
       return new Directory.BindingRow(binding, role.role());
     }).map(row -> {
@@ -113,7 +122,7 @@ final class BindingsApi {
       } else {
         who.requireHolds(row.role().permissions(), "removing a binding of role '" + row.role().name() + "'");
       }
-      journal.record("binding-delete", "binding", id, Map.of("role", row.role().name(),
+      journal.record("binding-delete", row.role().tenantId(), "binding", id, Map.of("role", row.role().name(),
           row.binding().userId() != null ? "user" : "group", row.binding().userId() != null
               ? row.binding().userId() : row.binding().groupId()));
       store.directory().deleteBinding(c, id);
@@ -130,6 +139,20 @@ final class BindingsApi {
       store.iam().userChanged(row.binding().userId());
     } else {
       store.iam().tenantChanged(row.role().tenantId()); // every member's grants
+    }
+  }
+
+  /** Nobody widens their own access (directly or through a group they are in) without iam:escalate. */
+  static void refuseSelfGrant(Connection c, AdminCaller who, String userId, String groupId) throws SQLException {
+    if (who.escalates()) {
+      return;
+    }
+    boolean self = who.userId() != null && (who.userId().equals(userId) || (groupId != null
+        && !Sql.query(c, "SELECT 1 FROM group_members WHERE group_id = ? AND user_id = ?", rs -> 1, groupId,
+        who.userId()).isEmpty()));
+    if (self) {
+      throw AdminError.forbidden("SELF_GRANT", "you cannot grant yourself access (directly or through a group you "
+          + "are in); ask another administrator");
     }
   }
 

@@ -1,7 +1,10 @@
 package dev.portcullis.gateway.admin;
 
+import dev.portcullis.gateway.identity.Reserved;
 import dev.portcullis.gateway.identity.store.Directory;
 import dev.portcullis.gateway.identity.store.Sql;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -10,11 +13,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Makes sure every tenant has the built-in admin roles ({@link AdminPermissions#BUILTIN_ROLES})
- * with exactly their permissions: at start for the tenants already there (also bringing roles of
- * an older version up to date), and in the transaction that creates a tenant.
+ * Makes sure every tenant has the built-in admin roles ({@link AdminPermissions#BUILTIN_ROLES}) with
+ * exactly their permissions — {@code iam-admin} in the {@code system} tenant only — at start for the
+ * tenants already there, and in the transaction that creates a tenant. A role of the same name made
+ * before (not built-in) keeps its permissions and holders under a new name, {@code <name>-custom},
+ * and the rename is logged: taking over its name must not silently change what its holders may do.
  */
 final class BuiltinRoles {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BuiltinRoles.class);
 
   private final Directory directory;
 
@@ -39,13 +46,23 @@ final class BuiltinRoles {
   boolean ensure(Connection c, String tenant) throws SQLException {
     boolean changed = false;
     for (Map.Entry<String, Set<String>> role : AdminPermissions.BUILTIN_ROLES.entrySet()) {
+      if (role.getKey().equals("iam-admin") && !tenant.equals(Reserved.SYSTEM_TENANT)) {
+        continue;
+      }
       String description = AdminPermissions.BUILTIN_DESCRIPTIONS.get(role.getKey());
       var existing = directory.roleByName(c, tenant, role.getKey());
+      if (existing.isPresent() && !existing.get().builtin()) {
+        String renamed = role.getKey() + "-custom";
+        Sql.execute(c, "role", "UPDATE roles SET name = ?, version = version + 1 WHERE id = ?", renamed,
+            existing.get().role().id());
+        LOG.warn("Tenant {} had a role named '{}', now a built-in admin role: it is renamed '{}' and keeps its "
+            + "permissions and holders", tenant, role.getKey(), renamed);
+        existing = java.util.Optional.empty();
+      }
       if (existing.isEmpty()) {
         directory.createRole(c, tenant, role.getKey(), description, role.getValue(), true);
         changed = true;
-      } else if (!existing.get().role().permissions().equals(role.getValue()) || !existing.get().builtin()) {
-        Sql.execute(c, "role", "UPDATE roles SET builtin = TRUE WHERE id = ?", existing.get().role().id());
+      } else if (!existing.get().role().permissions().equals(role.getValue())) {
         directory.updateRole(c, existing.get().role().id(), description, role.getValue(), existing.get().version());
         changed = true;
       }

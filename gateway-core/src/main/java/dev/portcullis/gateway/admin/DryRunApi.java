@@ -108,7 +108,8 @@ final class DryRunApi {
         }
         return explain(route, subject, verb, path, hostName, client).map(answer::mergeIn);
       });
-    }).compose(answer -> store.record(who, "dry-run", "user", answer.getString("user"), Map.of("route",
+    }).compose(answer -> store.record(who, "dry-run", answer.getJsonObject("identity") == null ? null
+        : answer.getJsonObject("identity").getString("tenant"), "user", answer.getString("user"), Map.of("route",
         String.valueOf(answer.getString("route")), "method", verb, "path", path, "decision",
         answer.getString("decision"))).map(v -> Reply.ok(answer)));
   }

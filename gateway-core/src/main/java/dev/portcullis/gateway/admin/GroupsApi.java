@@ -25,11 +25,13 @@ final class GroupsApi {
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}");
 
   private final AdminStore store;
+  private final UserAccess access;
   private final IamWriteThrough source;
   private final Clock clock;
 
-  GroupsApi(AdminStore store, IamWriteThrough source, Clock clock) {
+  GroupsApi(AdminStore store, UserAccess access, IamWriteThrough source, Clock clock) {
     this.store = store;
+    this.access = access;
     this.source = source;
     this.clock = clock;
   }
@@ -72,7 +74,7 @@ final class GroupsApi {
         throw AdminError.invalid("tenant", "tenant '" + tenantId + "' does not exist");
       }
       Directory.GroupRow row = store.directory().createGroup(c, tenantId, name);
-      journal.record("group-create", "group", row.id(), Map.of("tenant", tenantId, "name", name));
+      journal.record("group-create", tenantId, "group", row.id(), Map.of("name", name));
       return row;
     }).map(row -> Reply.created(AdminJson.group(row), row.version()));
   }
@@ -88,7 +90,7 @@ final class GroupsApi {
       if (!store.directory().renameGroup(c, id, name, version)) {
         throw AdminError.preconditionFailed("group " + id, row.version());
       }
-      journal.record("group-update", "group", id, Map.of("name", name));
+      journal.record("group-update", row.tenantId(), "group", id, Map.of("name", name));
       return store.directory().group(c, id).orElseThrow();
     }).map(row -> Reply.ok(AdminJson.group(row), row.version()));
   }
@@ -99,11 +101,10 @@ final class GroupsApi {
     Integer version = call.optionalIfMatch();
     return store.change(who, (c, journal) -> {
       Directory.GroupRow row = writable(c, who, id, "deleting this group");
-      if (version != null && version != row.version()) {
+      journal.record("group-delete", row.tenantId(), "group", id, Map.of("name", row.name()));
+      if (!store.directory().deleteGroup(c, id, version)) {
         throw AdminError.preconditionFailed("group " + id, row.version());
       }
-      journal.record("group-delete", "group", id, Map.of("name", row.name()));
-      store.directory().deleteGroup(c, id);
       return row;
     }).map(row -> {
       store.iam().tenantChanged(row.tenantId());
@@ -135,13 +136,22 @@ final class GroupsApi {
       if (!user.user().tenantId().equals(group.tenantId())) {
         throw AdminError.invalid("user", "user " + userId + " belongs to another tenant than the group");
       }
+      if (add) {
+        BindingsApi.refuseSelfGrant(c, who, userId, null);
+        Set<String> granted = store.directory().groupPermissions(c, id, clock.instant());
+        access.horizon(c, who, granted).ifPresent(until -> {
+          throw AdminError.forbidden("PRIVILEGE_ESCALATION", "a membership does not end, and you hold this group's "
+              + "permissions only until " + until + "; bind its roles with validUntil instead");
+        });
+      }
       boolean changed = add ? store.directory().addMember(c, id, userId) : store.directory().removeMember(c, id,
           userId);
       if (!changed && !add) {
         throw AdminError.notFound("membership of user " + userId + " in group " + id);
       }
       if (changed) {
-        journal.record(add ? "group-member-add" : "group-member-remove", "group", id, Map.of("user", userId));
+        journal.record(add ? "group-member-add" : "group-member-remove", group.tenantId(), "group", id,
+            Map.of("user", userId));
       }
       return changed;
     }).map(changed -> {

@@ -38,7 +38,7 @@ final class NetworkSetsApi {
   void mount(Router router, AdminHttp http) {
     String base = "/admin/v1/network-sets";
     http.on(router, HttpMethod.GET, base, Set.of(), (who, call) -> {
-      who.require(AdminPermissions.IAM_READ);
+      requireGlobal(who, AdminPermissions.IAM_READ);
       return store.read(c -> store.directory().networkSets(c)).map(sets -> {
         JsonArray items = new JsonArray();
         sets.forEach(s -> items.add(AdminJson.networkSet(s)));
@@ -46,7 +46,7 @@ final class NetworkSetsApi {
       });
     });
     http.on(router, HttpMethod.GET, base + "/:name", Set.of(), (who, call) -> {
-      who.require(AdminPermissions.IAM_READ);
+      requireGlobal(who, AdminPermissions.IAM_READ);
       return store.read(c -> store.directory().networkSet(c, call.path("name"))
           .orElseThrow(() -> AdminError.notFound("network set " + call.path("name"))))
           .map(set -> Reply.ok(AdminJson.networkSet(set), set.version()));
@@ -86,7 +86,7 @@ final class NetworkSetsApi {
       Directory.NetworkSet stored = store.directory().putNetworkSet(c, name, description, cidrs, version,
           who.subject()).orElseThrow(() -> AdminError.preconditionFailed("network set " + name,
           existing.get().version()));
-      journal.record(existing.isEmpty() ? "network-set-create" : "network-set-update", "network-set", name,
+      journal.record(existing.isEmpty() ? "network-set-create" : "network-set-update", null, "network-set", name,
           Map.of("cidrs", String.join(" ", cidrs)));
       return stored;
     }).map(stored -> {
@@ -102,11 +102,10 @@ final class NetworkSetsApi {
     return store.change(who, (c, journal) -> {
       Directory.NetworkSet existing = store.directory().networkSet(c, name)
           .orElseThrow(() -> AdminError.notFound("network set " + name));
-      if (version != null && version != existing.version()) {
+      journal.record("network-set-delete", null, "network-set", name, Map.of());
+      if (!store.directory().deleteNetworkSet(c, name, version)) {
         throw AdminError.preconditionFailed("network set " + name, existing.version());
       }
-      journal.record("network-set-delete", "network-set", name, Map.of());
-      store.directory().deleteNetworkSet(c, name);
       return null;
     }).map(v -> {
       changed.run();
@@ -115,7 +114,15 @@ final class NetworkSetsApi {
   }
 
   private static void requireWriter(AdminCaller who) {
-    who.require(AdminPermissions.IAM_WRITE);
-    who.require(AdminPermissions.IAM_ALL_TENANTS);
+    requireGlobal(who, AdminPermissions.IAM_WRITE);
+  }
+
+  /** Sets serve every tenant's routes (and may name a customer's networks): global admins only. */
+  private static void requireGlobal(AdminCaller who, String permission) {
+    who.require(permission);
+    if (!who.allTenants()) {
+      throw AdminError.forbidden("PERMISSION_REQUIRED", "network sets serve every tenant: this needs "
+          + AdminPermissions.IAM_ALL_TENANTS + " in the system tenant");
+    }
   }
 }

@@ -73,6 +73,7 @@ final class RolesApi {
     String description = body.string("description", false, 500);
     Set<String> permissions = new LinkedHashSet<>(body.strings("permissions", true, 200, PERMISSION,
         PERMISSION_SHAPE));
+    refuseReserved(List.copyOf(permissions));
     who.requireHolds(permissions, "a role with these permissions");
     return store.change(who, (c, journal) -> {
       if (store.directory().tenant(c, tenantId).isEmpty()) {
@@ -82,7 +83,7 @@ final class RolesApi {
         throw AdminError.conflict("CONFLICT", "role '" + name + "' already exists in tenant " + tenantId);
       }
       Directory.RoleRow row = store.directory().createRole(c, tenantId, name, description, permissions, false);
-      journal.record("role-create", "role", row.role().id(), Map.of("tenant", tenantId, "name", name,
+      journal.record("role-create", tenantId, "role", row.role().id(), Map.of("name", name,
           "permissions", String.join(" ", row.role().permissions().stream().sorted().toList())));
       source.roleCreated(row.role());
       return row;
@@ -97,6 +98,9 @@ final class RolesApi {
     int version = call.ifMatch();
     String id = call.path("id");
     List<String> asked = body.strings("permissions", false, 200, PERMISSION, PERMISSION_SHAPE);
+    if (asked != null) {
+      refuseReserved(asked);
+    }
     return store.change(who, (c, journal) -> {
       Directory.RoleRow row = changeable(c, who, id, "changing this role");
       Set<String> permissions = asked == null ? row.role().permissions() : new LinkedHashSet<>(asked);
@@ -119,7 +123,7 @@ final class RolesApi {
         changes.put("permissionsAdded", String.join(" ", added));
         changes.put("permissionsRemoved", String.join(" ", removed));
       }
-      journal.record("role-update", "role", id, changes);
+      journal.record("role-update", row.role().tenantId(), "role", id, changes);
       source.roleUpdated(row.role(), updated.role());
       return updated;
     }).map(row -> {
@@ -133,17 +137,27 @@ final class RolesApi {
     Integer version = call.optionalIfMatch();
     return store.change(who, (c, journal) -> {
       Directory.RoleRow row = changeable(c, who, id, "deleting this role");
-      if (version != null && version != row.version()) {
+      journal.record("role-delete", row.role().tenantId(), "role", id, Map.of("name", row.role().name()));
+      if (!store.directory().deleteRole(c, id, version)) {
         throw AdminError.preconditionFailed("role " + id, row.version());
       }
-      journal.record("role-delete", "role", id, Map.of("tenant", row.role().tenantId(), "name", row.role().name()));
-      store.directory().deleteRole(c, id);
       source.roleDeleted(row.role());
       return row;
     }).map(row -> {
       store.iam().tenantChanged(row.role().tenantId());
       return Reply.noContent();
     });
+  }
+
+  /** Global permissions belong to the built-in iam-admin; approval:* only to approved route access. */
+  private static void refuseReserved(List<String> permissions) {
+    for (int i = 0; i < permissions.size(); i++) {
+      if (!dev.portcullis.gateway.identity.Reserved.allowedInCustomRole(permissions.get(i))) {
+        throw AdminError.invalid("permissions[" + i + "]", "'" + permissions.get(i) + "' is reserved: "
+            + (permissions.get(i).startsWith("approval:") ? "it comes only from an approved access request"
+            : "only the built-in iam-admin role of the system tenant carries it"));
+      }
+    }
   }
 
   private Directory.RoleRow find(Connection c, String id) throws SQLException {

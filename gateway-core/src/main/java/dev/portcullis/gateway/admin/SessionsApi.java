@@ -13,8 +13,8 @@ import java.util.Set;
 
 /**
  * {@code /admin/v1/users/{id}/sessions}: a user's live sessions on every instance, by reference
- * (never by id), and revoking one or all of them. Revoking takes power away, so the tenant's
- * {@code iam:write} is enough.
+ * (never by id), and revoking one or all of them (which needs {@code iam:write} and every
+ * permission the user holds, as any change to the account).
  */
 final class SessionsApi {
 
@@ -42,26 +42,25 @@ final class SessionsApi {
           return Reply.ok(new JsonObject().put("items", items));
         }));
     http.on(router, HttpMethod.DELETE, base, Set.of(), (who, call) -> writable(who, call.path("id"))
-        .compose(userId -> store.record(who, "sessions-revoke", "user", userId, Map.of("sessions", "all"))
-            .compose(v -> identity.revokeSignIns(userId, "admin-revoked")))
+        .compose(user -> store.record(who, "sessions-revoke", user.user().tenantId(), "user", user.user().id(),
+            Map.of("sessions", "all")).compose(v -> identity.revokeSignIns(user.user().id(), "admin-revoked")))
         .map(v -> Reply.noContent()));
-    http.on(router, HttpMethod.DELETE, base + "/:ref", Set.of(), (who, call) -> writable(who, call.path("id"))
-        .compose(userId -> store.record(who, "session-revoke", "user", userId, Map.of("session", call.path("ref")))
-            .compose(v -> identity.sessions().revoke(userId, call.path("ref")))
-            .compose(found -> {
-              if (!found) {
-                return Future.failedFuture(AdminError.notFound("session " + call.path("ref") + " of user " + userId));
-              }
-              return store.audit().session("session.revoked", userId, call.path("ref"), "admin-revoked").mapEmpty();
-            }))
-        .map(v -> Reply.noContent()));
+    http.on(router, HttpMethod.DELETE, base + "/:ref", Set.of(), (who, call) -> {
+      String ref = call.path("ref");
+      return writable(who, call.path("id")).compose(user -> identity.sessions().list(user.user().id())
+          .compose(live -> {
+            if (live.stream().noneMatch(l -> l.ref().equals(ref))) {
+              return Future.failedFuture(AdminError.notFound("session " + ref + " of user " + user.user().id()));
+            }
+            return store.record(who, "session-revoke", user.user().tenantId(), "user", user.user().id(),
+                Map.of("session", ref)).compose(v -> identity.sessions().revoke(user.user().id(), ref))
+                .compose(v -> store.audit().session("session.revoked", user.user().id(), ref, "admin-revoked"));
+          })).map(v -> Reply.noContent());
+    });
   }
 
-  private Future<String> writable(AdminCaller who, String userId) {
-    return store.read(c -> {
-      var row = access.readable(c, who, userId);
-      who.require(AdminPermissions.IAM_WRITE, row.user().tenantId());
-      return row.user().id();
-    });
+  /** Ending sessions locks the user out for a while: not for an account stronger than the caller's. */
+  private Future<dev.portcullis.gateway.identity.store.Directory.UserRow> writable(AdminCaller who, String userId) {
+    return store.read(c -> access.writable(c, who, userId, "ending this user's sessions"));
   }
 }

@@ -46,8 +46,7 @@ final class TenantsApi {
   }
 
   private Future<Reply> create(AdminCaller who, AdminHttp.Call call) {
-    who.require(AdminPermissions.IAM_WRITE);
-    who.require(AdminPermissions.IAM_ALL_TENANTS);
+    requireGlobalWriter(who);
     AdminHttp.Body body = call.body(Set.of("id", "name"));
     String id = body.string("id", true, UsersApi.TENANT, "1–63 lower-case letters, digits and -");
     String name = body.string("name", true, 200);
@@ -56,16 +55,23 @@ final class TenantsApi {
         throw AdminError.conflict("CONFLICT", "tenant '" + id + "' already exists");
       }
       Directory.TenantRow row = store.directory().createTenant(c, id, name);
-      journal.record("tenant-create", "tenant", id, Map.of("name", name));
+      journal.record("tenant-create", id, "tenant", id, Map.of("name", name));
       builtins.ensure(c, id);
       return row;
     }).map(row -> Reply.created(AdminJson.tenant(row), row.version()));
   }
 
+  private static void requireGlobalWriter(AdminCaller who) {
+    who.require(AdminPermissions.IAM_WRITE);
+    if (!who.allTenants()) {
+      throw AdminError.forbidden("PERMISSION_REQUIRED", "creating or renaming tenants needs "
+          + AdminPermissions.IAM_ALL_TENANTS + " in the system tenant");
+    }
+  }
+
   private Future<Reply> rename(AdminCaller who, AdminHttp.Call call) {
     String id = call.path("id");
-    who.require(AdminPermissions.IAM_WRITE, id);
-    who.require(AdminPermissions.IAM_ALL_TENANTS);
+    requireGlobalWriter(who);
     AdminHttp.Body body = call.body(Set.of("name"));
     String name = body.string("name", true, 200);
     int version = call.ifMatch();
@@ -75,7 +81,7 @@ final class TenantsApi {
       if (!store.directory().renameTenant(c, id, name, version)) {
         throw AdminError.preconditionFailed("tenant " + id, row.version());
       }
-      journal.record("tenant-update", "tenant", id, Map.of("name", name));
+      journal.record("tenant-update", id, "tenant", id, Map.of("name", name));
       return store.directory().tenant(c, id).orElseThrow();
     }).map(row -> Reply.ok(AdminJson.tenant(row), row.version()));
   }

@@ -61,6 +61,9 @@ final class TokensApi {
     if (scopes.isEmpty()) {
       throw AdminError.invalid("scopes", "needs at least one permission (a token without scopes can do nothing)");
     }
+    if (String.join(" ", scopes).length() > 2000) {
+      throw AdminError.invalid("scopes", "are too many: at most 2000 characters together");
+    }
     Instant now = clock.instant();
     Instant expiresAt = body.has("expiresAt") ? body.instant("expiresAt") : now.plus(DEFAULT_LIFETIME);
     if (expiresAt == null || !expiresAt.isAfter(now)) {
@@ -75,7 +78,7 @@ final class TokensApi {
       Directory.UserRow owner = access.writable(c, who, userId, "a token for this user");
       who.requireHolds(scopes, "a token with these scopes");
       Set<String> unheld = new java.util.TreeSet<>(scopes);
-      unheld.removeAll(access.permissionsNow(owner, now));
+      unheld.removeAll(access.permissionsNow(c, owner, now));
       if (!unheld.isEmpty()) {
         throw AdminError.invalid("scopes", "the user does not hold " + String.join(", ", unheld));
       }
@@ -84,7 +87,8 @@ final class TokensApi {
       changes.put("name", name);
       changes.put("scopes", String.join(" ", new java.util.TreeSet<>(scopes)));
       changes.put("expiresAt", expiresAt.toString());
-      journal.record("token-create", "token", token.id(), changes);
+      changes.put("user", userId);
+      journal.record("token-create", owner.user().tenantId(), "token", token.id(), changes);
       return token;
     }).map(token -> Reply.created(new JsonObject().put("token", AdminJson.token(token)).put("secret", plaintext),
         null));
@@ -94,16 +98,15 @@ final class TokensApi {
     String userId = call.path("id");
     String tokenId = call.path("token");
     return store.change(who, (c, journal) -> {
-      Directory.UserRow owner = store.directory().user(c, userId).orElseThrow(() -> AdminError.notFound("user "
-          + userId));
-      // revoking takes power away: the tenant's iam:write suffices, as for ending sessions
-      who.require(AdminPermissions.IAM_WRITE, owner.user().tenantId());
+      // revoking locks the owner's scripts out: not for an account stronger than the caller's
+      Directory.UserRow owner = access.writable(c, who, userId, "revoking this user's tokens");
       ApiToken token = store.directory().token(c, tokenId).filter(t -> t.userId().equals(userId))
           .orElseThrow(() -> AdminError.notFound("token " + tokenId + " of user " + userId));
       if (!store.directory().revokeToken(c, token.id())) {
         throw AdminError.conflict("ALREADY_REVOKED", "token " + tokenId + " was revoked already");
       }
-      journal.record("token-revoke", "token", tokenId, Map.of("name", token.name()));
+      journal.record("token-revoke", owner.user().tenantId(), "token", tokenId, Map.of("name", token.name(),
+          "user", userId));
       return token;
     }).map(token -> {
       store.iam().userChanged(userId);

@@ -25,7 +25,7 @@ final class UsersApi {
 
   static final Pattern USERNAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}");
   static final Pattern TENANT = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
-  private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,200}@[^@\\s]{1,200}");
+  private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]{1,255}"); // fits its column (320)
   private static final Pattern STATUS = Pattern.compile("active|disabled");
   private static final Set<String> CREATE_FIELDS = Set.of("tenant", "username", "email", "displayName", "password");
   private static final Set<String> UPDATE_FIELDS = Set.of("email", "displayName");
@@ -100,19 +100,18 @@ final class UsersApi {
         throw AdminError.invalid("password", problem);
       });
     }
-    return store.iam().blocking(() -> password == null ? null : identity.hasher().hash(password))
+    return store.blocking(() -> password == null ? null : identity.hasher().hash(password))
         .compose(hash -> store.change(who, (c, journal) -> {
           if (store.directory().tenant(c, tenantId).isEmpty()) {
             throw AdminError.invalid("tenant", "tenant '" + tenantId + "' does not exist");
           }
           Directory.UserRow row = store.directory().createUser(c, tenantId, username, email, displayName, hash);
           Map<String, String> changes = new LinkedHashMap<>();
-          changes.put("tenant", tenantId);
-          changes.put("username", row.user().username());
-          changes.put("email", email);
-          changes.put("displayName", displayName);
+          // who the person is stays in the store (and the target's pseudonym): the journal is kept for years
+          changes.put("email", email == null ? "none" : "set");
+          changes.put("displayName", displayName == null ? "none" : "set");
           changes.put("password", hash == null ? "none" : "set");
-          journal.record("user-create", "user", row.user().id(), changes);
+          journal.record("user-create", tenantId, "user", row.user().id(), changes);
           return row;
         })).map(row -> Reply.created(AdminJson.user(row), row.version()));
   }
@@ -133,12 +132,12 @@ final class UsersApi {
       }
       Map<String, String> changes = new LinkedHashMap<>();
       if (body.has("email")) {
-        changes.put("email", email);
+        changes.put("email", "changed");
       }
       if (body.has("displayName")) {
-        changes.put("displayName", displayName);
+        changes.put("displayName", "changed");
       }
-      journal.record("user-update", "user", id, changes);
+      journal.record("user-update", row.user().tenantId(), "user", id, changes);
       return store.directory().user(c, id).orElseThrow();
     }).map(row -> {
       store.iam().userChanged(id);
@@ -153,11 +152,10 @@ final class UsersApi {
     refuseSelf(who, id, "delete");
     return store.change(who, (c, journal) -> {
       Directory.UserRow row = access.writable(c, who, id, "deleting this user");
-      if (version != null && version != row.version()) {
-        throw AdminError.preconditionFailed("user " + id, row.version());
+      journal.record("user-delete", row.user().tenantId(), "user", id, Map.of());
+      if (!store.directory().deleteUser(c, id, version)) {
+        throw AdminError.preconditionFailed("user " + id, row.version()); // rolls the event back too
       }
-      journal.record("user-delete", "user", id, Map.of("username", row.user().username()));
-      store.directory().deleteUser(c, id);
       return row;
     }).compose(row -> {
       store.iam().userChanged(id);
@@ -176,7 +174,8 @@ final class UsersApi {
       Directory.UserRow row = access.writable(c, who, id, status == User.Status.DISABLED ? "disabling this user"
           : "enabling this user");
       if (row.user().status() != status) {
-        journal.record(action, "user", id, Map.of("status", status.name().toLowerCase(java.util.Locale.ROOT)));
+        journal.record(action, row.user().tenantId(), "user", id, Map.of("status",
+            status.name().toLowerCase(java.util.Locale.ROOT)));
         store.directory().setStatus(c, id, status);
       }
       return store.directory().user(c, id).orElseThrow();
@@ -197,10 +196,10 @@ final class UsersApi {
       identity.passwordProblem(password, row.user().username(), row.user().email()).ifPresent(problem -> {
         throw AdminError.invalid("password", problem);
       });
-      return store.iam().blocking(() -> identity.hasher().hash(password));
+      return store.blocking(() -> identity.hasher().hash(password));
     }).compose(hash -> store.change(who, (c, journal) -> {
-      access.writable(c, who, id, "setting this user's password");
-      journal.record("user-password", "user", id, Map.of("password", "changed"));
+      Directory.UserRow row = access.writable(c, who, id, "setting this user's password");
+      journal.record("user-password", row.user().tenantId(), "user", id, Map.of("password", "changed"));
       store.directory().setPasswordHash(c, id, hash);
       return null;
     })).compose(v -> {
@@ -219,7 +218,7 @@ final class UsersApi {
   private Future<Reply> unlock(AdminCaller who, AdminHttp.Call call) {
     String id = call.path("id");
     return store.read(c -> access.writable(c, who, id, "unlocking this user"))
-        .compose(row -> store.record(who, "user-unlock", "user", id, Map.of("lockout", "lifted"))
+        .compose(row -> store.record(who, "user-unlock", row.user().tenantId(), "user", id, Map.of("lockout", "lifted"))
             .compose(v -> Future.all(identity.throttle().unlock("pwd", row.user().username()),
                 identity.throttle().unlock("otp", id))))
         .map(v -> Reply.noContent());

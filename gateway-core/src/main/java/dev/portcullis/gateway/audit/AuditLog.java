@@ -118,13 +118,27 @@ public final class AuditLog {
   }
 
   /**
-   * An administrative change: who did what to which object. {@code changes} names the fields
-   * changed and their new values — never a secret (write {@code "password": "changed"}).
+   * An administrative change: who did what to which object, in which tenant (null: none, or every
+   * tenant — then only global auditors see it). {@code changes} names the fields changed and their
+   * new values — never a secret (write {@code "password": "changed"}) and never personal data (write
+   * {@code "email": "changed"}). A user, as the target or as a {@code user} change, is written as
+   * their audit pseudonym, so that erasing the person also unnames these events.
    */
-  public Future<Long> admin(String actor, String action, String targetType, String target,
+  public Future<Long> admin(String actor, String tenant, String action, String targetType, String target,
       Map<String, String> changes) {
-    return pseudonymOf(actor).compose(pseudonym -> journal.append(event("admin." + action).put("actor", pseudonym)
-        .put("targetType", targetType).put("target", target).put("changes", changes).bytes(), true));
+    String userChange = changes.get("user");
+    return Future.all(pseudonymOf(actor), "user".equals(targetType) && target != null ? pseudonymOf(target)
+            : Future.succeededFuture(target), userChange == null ? Future.succeededFuture() : pseudonymOf(userChange))
+        .compose(names -> {
+          Map<String, String> written = changes;
+          if (userChange != null) {
+            written = new java.util.LinkedHashMap<>(changes);
+            written.put("user", names.resultAt(2));
+          }
+          return journal.append(event("admin." + action).put("actor", names.<String>resultAt(0)).put("tenant", tenant)
+              .put("targetType", targetType).put("target", names.<String>resultAt(1)).put("changes", written).bytes(),
+              true);
+        });
   }
 
   /**

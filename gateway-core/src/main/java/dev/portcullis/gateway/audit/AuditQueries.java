@@ -29,7 +29,8 @@ public final class AuditQueries {
       // event times are fixed-width UTC with milliseconds, so they compare as text
       String time = record.getString("time", "");
       return (subject == null || subject.equals(record.getString("subject"))
-              || subject.equals(record.getString("actor")))
+              || subject.equals(record.getString("actor"))
+              || ("user".equals(record.getString("targetType")) && subject.equals(record.getString("target"))))
           && (from == null || time.compareTo(AuditEventWriter.TIME.format(from)) >= 0)
           && (to == null || time.compareTo(AuditEventWriter.TIME.format(to)) < 0)
           && (route == null || route.equals(record.getString("route")))

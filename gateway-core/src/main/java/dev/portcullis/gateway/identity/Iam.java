@@ -124,13 +124,13 @@ public final class Iam {
    */
   public void userChanged(String userId) {
     invalidate("user:" + userId); // here at once: the caller's next request must not see the old state
-    changes.publish("user:" + userId);
+    changes.publishAsync("user:" + userId); // never blocks the caller (in client mode a publish is remote)
   }
 
   /** Tells every instance that a tenant's roles changed. */
   public void tenantChanged(String tenantId) {
     invalidate("tenant:" + tenantId);
-    changes.publish("tenant:" + tenantId);
+    changes.publishAsync("tenant:" + tenantId);
   }
 
   private void invalidate(String message) {

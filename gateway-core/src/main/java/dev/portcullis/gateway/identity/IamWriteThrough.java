@@ -5,11 +5,12 @@ import dev.portcullis.gateway.identity.store.RoleBinding;
 
 /**
  * An external user source that role and binding changes made through the admin API must reach
- * (Keycloak, with {@code identity.source: keycloak}). Each method is called on a worker thread
- * <em>before</em> the local store changes, and blocks; a refusal is an
+ * (Keycloak, with {@code identity.source: keycloak}). Each method is called on a worker thread inside
+ * the admin change's transaction, after the local write and its audit event but <em>before</em> the
+ * commit, and blocks; a refusal is an
  * {@link dev.portcullis.gateway.identity.store.IamException} (UNAVAILABLE when the source cannot be
  * reached or refuses the gateway's credentials, CONFLICT when it already holds the object), and
- * then the local store is left unchanged.
+ * then the transaction rolls back and the local store is left unchanged.
  */
 public interface IamWriteThrough {
 
@@ -19,7 +20,7 @@ public interface IamWriteThrough {
 
   /**
    * Whether users, groups and memberships come from the external source. When true, the admin API
-   * refuses to create, change or delete them (they would be overwritten by the next refresh);
+   * refuses to create, change or delete them (in every tenant) (they would be overwritten by the next refresh);
    * sessions, lockouts and second factors stay local concerns.
    */
   default boolean managesUsers() {

@@ -172,11 +172,36 @@ class AdminSessionsAndBootstrapTest {
     AdminClient requesterClient = tokenFor(requester, "records:read");
     Response self = requesterClient.post("/admin/v1/access-requests/" + denied.id() + "/approve", null);
     assertThat(self.status()).isEqualTo(403);
+    AdminClient approverWithNarrowToken = tokenFor(root.get("/admin/v1/users?q=approver-one").json()
+        .getJsonArray("items").getJsonObject(0).getString("id"), "access-requests:approve");
+    assertThat(approverWithNarrowToken.get("/admin/v1/me").status()).isEqualTo(200);
     Response no = first.post("/admin/v1/access-requests/" + denied.id() + "/deny", new JsonObject()
         .put("comment", "not needed"));
     assertThat(no.json().getString("outcome")).isEqualTo("denied");
     assertThat(first.post("/admin/v1/access-requests/" + denied.id() + "/deny",
         new JsonObject().put("verdict", "no")).key()).isEqualTo("UNKNOWN_FIELD");
+  }
+
+  @Test
+  void administrativeRolesCannotBeRequestedAndATokenWithoutTheApproveScopeCannotVote() {
+    String requester = createUser("ambitious", "ambitious-long-password", null);
+    assertThatThrownBy(() -> TestGateway.await(gateway.gateway().identity().accessRequests().request(requester,
+        "role", "tenant-admin", "I would like to help", Duration.ofHours(1), null)))
+        .hasMessageContaining("administers the gateway");
+    String approver = createUser("approver-three", "approver-three-long-password", "approver");
+    bindRole("records-reader", approver);
+    var request = TestGateway.await(gateway.gateway().identity().accessRequests().request(requester, "role",
+        "records-reader", "quarterly report", Duration.ofHours(1), null));
+    Response narrow = tokenFor(approver, "records:read").post("/admin/v1/access-requests/" + request.id()
+        + "/approve", null);
+    assertThat(narrow.status()).isEqualTo(403);
+    assertThat(narrow.key()).isEqualTo("PERMISSION_REQUIRED");
+    assertThat(root.get("/admin/v1/access-requests/" + request.id()).json().getJsonArray("votes")).isEmpty();
+  }
+
+  private static void bindRole(String role, String userId) {
+    assertThat(root.post("/admin/v1/bindings", new JsonObject().put("role", role).put("user", userId)
+        .put("reason", "test")).status()).isEqualTo(201);
   }
 
   private static AdminClient tokenFor(String userId, String scope) {
@@ -199,7 +224,8 @@ class AdminSessionsAndBootstrapTest {
     TestGateway one = TestGateway.start(other, yaml, Map.of(AdminApi.BOOTSTRAP_ENV, first), CLOCK);
     try {
       AdminClient boot = AdminClient.of(one, first);
-      Response admin = boot.post("/admin/v1/users", new JsonObject().put("tenant", "acme").put("username", "real-admin"));
+      Response admin = boot.post("/admin/v1/users", new JsonObject().put("tenant", "system").put("username",
+          "real-admin"));
       assertThat(boot.post("/admin/v1/bindings", new JsonObject().put("role", "iam-admin").put("user",
           admin.json().getString("id")).put("reason", "the first real admin")).status()).isEqualTo(201);
     } finally {

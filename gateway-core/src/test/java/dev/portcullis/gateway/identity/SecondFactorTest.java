@@ -357,8 +357,9 @@ class SecondFactorTest {
         .hasValue("/app/x");
     enrol(browser, user);
     String pseudonym = TestGateway.await(gateway.gateway().identity().iam().auditPseudonym("admin-1"));
+    String userPseudonym = TestGateway.await(gateway.gateway().identity().iam().auditPseudonym(user.id()));
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !AuditTrail.matching(audit(), e ->
-        e.path("type").asText().equals("admin.mfa-reset") && e.path("target").asText().equals(user.id())
+        e.path("type").asText().equals("admin.mfa-reset") && e.path("target").asText().equals(userPseudonym)
             && e.path("actor").asText().equals(pseudonym)).isEmpty());
     awaitEvent(user, "session.revoked", e -> e.path("reason").asText().equals("mfa-reset"));
   }

@@ -104,6 +104,12 @@ public final class AccessRequests {
       if (type == AccessRequest.TargetType.ROLE && store.roleId(requester.tenantId(), cleanTarget).isEmpty()) {
         throw AccessRefused.invalid("target", "There is no role '" + cleanTarget + "' in your organisation.");
       }
+      if (type == AccessRequest.TargetType.ROLE && iam.store().rolePermissions(requester.tenantId())
+          .getOrDefault(cleanTarget, Set.of()).stream().anyMatch(dev.portcullis.gateway.identity.Reserved::administrative)) {
+        // approvers need not hold what they approve: administrative power is granted by admins only
+        throw AccessRefused.invalid("target", "The role '" + cleanTarget + "' administers the gateway; ask an "
+            + "administrator instead.");
+      }
       if (type == AccessRequest.TargetType.ROUTE && !routeIds.get().contains(cleanTarget)) {
         throw AccessRefused.invalid("target", "There is no route '" + cleanTarget + "'.");
       }

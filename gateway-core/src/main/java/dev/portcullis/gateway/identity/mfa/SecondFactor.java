@@ -291,7 +291,8 @@ public final class SecondFactor {
    * whether there was anything to remove.
    */
   public Future<Boolean> reset(String userId, String actor) {
-    return audit.admin(actor, "mfa-reset", "user", userId, Map.of("totp", "removed", "recoveryCodes", "removed"))
+    return iam.user(userId).compose(user -> audit.admin(actor, user.map(u -> u.tenantId()).orElse(null), "mfa-reset",
+            "user", userId, Map.of("totp", "removed", "recoveryCodes", "removed")))
         .compose(seq -> iam.blocking(() -> iam.store().deleteSecondFactor(userId)))
         .compose(removed -> throttle.unlock("otp", userId).map(removed))
         .onSuccess(removed -> LOG.info("Second factor of user {} reset by {} (had one: {})", userId, actor, removed));

@@ -162,9 +162,16 @@ public final class Directory {
         + "WHERE id = ?", hash, Sql.ts(clock.instant()), id);
   }
 
-  public void deleteUser(Connection c, String id) throws SQLException {
+  /** Deletes the user if the version still matches (null: any); false when it did not. */
+  public boolean deleteUser(Connection c, String id, Integer version) throws SQLException {
     // bindings, memberships, tokens and second factor go with it (ON DELETE CASCADE)
-    Sql.execute(c, "user " + id, "DELETE FROM users WHERE id = ?", id);
+    return deleteVersioned(c, "user " + id, "users", "id", id, version);
+  }
+
+  private static boolean deleteVersioned(Connection c, String what, String table, String key, String value,
+      Integer version) throws SQLException {
+    return version == null ? Sql.execute(c, what, "DELETE FROM " + table + " WHERE " + key + " = ?", value) == 1
+        : Sql.execute(c, what, "DELETE FROM " + table + " WHERE " + key + " = ? AND version = ?", value, version) == 1;
   }
 
   private static UserRow user(ResultSet rs) throws SQLException {
@@ -201,8 +208,8 @@ public final class Directory {
         + "WHERE id = ? AND version = ?", name, id, version) == 1;
   }
 
-  public void deleteGroup(Connection c, String id) throws SQLException {
-    Sql.execute(c, "group " + id, "DELETE FROM user_groups WHERE id = ?", id);
+  public boolean deleteGroup(Connection c, String id, Integer version) throws SQLException {
+    return deleteVersioned(c, "group " + id, "user_groups", "id", id, version);
   }
 
   public List<String> members(Connection c, String groupId) throws SQLException {
@@ -278,8 +285,8 @@ public final class Directory {
     return true;
   }
 
-  public void deleteRole(Connection c, String id) throws SQLException {
-    Sql.execute(c, "role " + id, "DELETE FROM roles WHERE id = ?", id);
+  public boolean deleteRole(Connection c, String id, Integer version) throws SQLException {
+    return deleteVersioned(c, "role " + id, "roles", "id", id, version);
   }
 
   private static void putPermissions(Connection c, String roleId, Set<String> permissions) throws SQLException {
@@ -377,6 +384,26 @@ public final class Directory {
         Sql.instant(rs, 6), rs.getString(7), rs.getString(8), Sql.instant(rs, 9));
   }
 
+  /** Every role the user holds directly or through a group, whatever its window. */
+  public static List<Grant> grants(Connection c, String userId) throws SQLException {
+    Map<String, Grant> byBinding = new LinkedHashMap<>();
+    Sql.query(c, "SELECT b.id, r.tenant_id, r.name, p.permission, b.valid_from, b.valid_until FROM role_bindings b "
+        + "JOIN roles r ON r.id = b.role_id LEFT JOIN role_permissions p ON p.role_id = r.id "
+        + "WHERE b.user_id = ? OR b.group_id IN (SELECT group_id FROM group_members WHERE user_id = ?) "
+        + "ORDER BY b.id", rs -> {
+          String id = rs.getString(1);
+          Grant known = byBinding.get(id);
+          Set<String> perms = new LinkedHashSet<>(known == null ? Set.of() : known.permissions());
+          if (rs.getString(4) != null) {
+            perms.add(rs.getString(4));
+          }
+          byBinding.put(id, new Grant(id, rs.getString(2), rs.getString(3), perms, Sql.instant(rs, 5),
+              Sql.instant(rs, 6)));
+          return null;
+        }, userId, userId);
+    return List.copyOf(byBinding.values());
+  }
+
   // ---- API tokens
 
   private static final String TOKEN_COLUMNS = "SELECT id, user_id, name, token_hash, scopes, expires_at, "
@@ -447,8 +474,8 @@ public final class Directory {
     return Optional.of(new NetworkSet(name, description, List.copyOf(cidrs), version + 1, actor, now));
   }
 
-  public boolean deleteNetworkSet(Connection c, String name) throws SQLException {
-    return Sql.execute(c, "network set '" + name + "'", "DELETE FROM network_sets WHERE name = ?", name) == 1;
+  public boolean deleteNetworkSet(Connection c, String name, Integer version) throws SQLException {
+    return deleteVersioned(c, "network set '" + name + "'", "network_sets", "name", name, version);
   }
 
   private static NetworkSet networkSet(ResultSet rs) throws SQLException {

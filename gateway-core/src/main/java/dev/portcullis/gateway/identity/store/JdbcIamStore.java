@@ -178,21 +178,7 @@ public final class JdbcIamStore {
 
   /** Every role the user holds directly or through a group, whatever its window. */
   public List<Grant> grantsOf(String userId) {
-    Map<String, Grant> byBinding = new java.util.LinkedHashMap<>();
-    query("SELECT b.id, r.tenant_id, r.name, p.permission, b.valid_from, b.valid_until FROM role_bindings b "
-        + "JOIN roles r ON r.id = b.role_id LEFT JOIN role_permissions p ON p.role_id = r.id "
-        + "WHERE b.user_id = ? OR b.group_id IN (SELECT group_id FROM group_members WHERE user_id = ?) "
-        + "ORDER BY b.id", rs -> {
-          String id = rs.getString(1);
-          Grant known = byBinding.get(id);
-          Set<String> perms = new LinkedHashSet<>(known == null ? Set.of() : known.permissions());
-          if (rs.getString(4) != null) {
-            perms.add(rs.getString(4));
-          }
-          byBinding.put(id, new Grant(id, rs.getString(2), rs.getString(3), perms, instant(rs, 5), instant(rs, 6)));
-          return null;
-        }, userId, userId);
-    return List.copyOf(byBinding.values());
+    return Sql.withConnection(db, "grants", c -> Directory.grants(c, userId));
   }
 
   /**

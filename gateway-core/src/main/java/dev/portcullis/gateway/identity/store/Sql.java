@@ -91,7 +91,11 @@ public final class Sql {
       return new IamException(IamException.Kind.NOT_FOUND, what + " refers to something that does not exist", e);
     }
     if (state.startsWith("23")) {
-      return new IamException(IamException.Kind.INVALID, what + " breaks a store rule: " + e.getMessage(), e);
+      // the database's own message quotes SQL and values: it stays in the cause, out of the answer
+      return new IamException(IamException.Kind.INVALID, what + " breaks a store rule", e);
+    }
+    if (state.equals("22001")) {
+      return new IamException(IamException.Kind.INVALID, what + " has a value too long for the store", e);
     }
     return new IamException(IamException.Kind.UNAVAILABLE, "IAM store error (" + what + "): " + e.getMessage(), e);
   }

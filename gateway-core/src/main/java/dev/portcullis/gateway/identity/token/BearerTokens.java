@@ -157,8 +157,10 @@ public final class BearerTokens {
       }
       Set<String> permissions = new LinkedHashSet<>();
       for (String role : token.roles) {
-        // a route's approval role comes only from a timed binding after four-eyes approval, never from a claim
-        if (!role.startsWith(dev.portcullis.gateway.identity.access.AccessRequest.ROUTE_ROLE_PREFIX)) {
+        // a route's approval role comes only from a timed binding after four-eyes approval, and the
+        // built-in admin roles only from bindings made through the admin API: never from a claim
+        if (!role.startsWith(dev.portcullis.gateway.identity.access.AccessRequest.ROUTE_ROLE_PREFIX)
+            && !dev.portcullis.gateway.identity.Reserved.ADMIN_ROLES.contains(role)) {
           permissions.addAll(definitions.getOrDefault(role, Set.of()));
         }
       }

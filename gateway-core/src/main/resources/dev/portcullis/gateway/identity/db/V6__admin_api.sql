@@ -10,9 +10,9 @@ ALTER TABLE roles ADD COLUMN builtin BOOLEAN DEFAULT FALSE NOT NULL;
 
 -- A named set of CIDRs; a route's ip-allowlist names it when gateway.yaml declares it `managed`.
 CREATE TABLE network_sets (
-  name         VARCHAR(64)   PRIMARY KEY,
+  name         VARCHAR(64)    PRIMARY KEY,
   description  VARCHAR(500),
-  cidrs        VARCHAR(8000) NOT NULL,
+  cidrs        VARCHAR(24000) NOT NULL,
   version      INTEGER       NOT NULL,
   updated_by   VARCHAR(128)  NOT NULL,
   updated_at   TIMESTAMP WITH TIME ZONE NOT NULL
