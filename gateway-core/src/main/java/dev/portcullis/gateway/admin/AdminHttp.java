@@ -339,6 +339,20 @@ final class AdminHttp {
     }
   }
 
+  /**
+   * A page of a short list read whole (a user's tokens or sessions, a group's members, the network
+   * sets), in the order of {@code key}, after the call's cursor.
+   */
+  static <T> JsonObject pageOf(List<T> all, java.util.function.Function<T, String> key,
+      java.util.function.Function<T, JsonObject> json, Call call) {
+    int limit = call.limit();
+    String after = call.cursor();
+    List<T> sorted = all.stream().sorted(java.util.Comparator.comparing(key))
+        .filter(item -> after == null || key.apply(item).compareTo(after) > 0).toList();
+    List<T> items = sorted.size() > limit ? sorted.subList(0, limit) : sorted;
+    return page(items.stream().map(json).toList(), sorted.size() > limit ? key.apply(items.get(limit - 1)) : null);
+  }
+
   /** A page of items as the API returns it. */
   static JsonObject page(List<JsonObject> items, String nextKey) {
     return new JsonObject().put("items", new JsonArray(new ArrayList<>(items))).put("next", Call.cursorFor(nextKey));

@@ -44,7 +44,7 @@ final class GroupsApi {
         readable(c, who, call.path("id"))).map(g -> Reply.ok(AdminJson.group(g), g.version())));
     http.on(router, HttpMethod.PATCH, base + "/:id", Set.of(), this::rename);
     http.on(router, HttpMethod.DELETE, base + "/:id", Set.of(), this::delete);
-    http.on(router, HttpMethod.GET, base + "/:id/members", Set.of(), this::members);
+    http.on(router, HttpMethod.GET, base + "/:id/members", Set.of("limit", "cursor"), this::members);
     http.on(router, HttpMethod.PUT, base + "/:id/members/:user", Set.of(), (who, call) -> membership(who, call, true));
     http.on(router, HttpMethod.DELETE, base + "/:id/members/:user", Set.of(), (who, call) -> membership(who, call,
         false));
@@ -115,12 +115,12 @@ final class GroupsApi {
   private Future<Reply> members(AdminCaller who, AdminHttp.Call call) {
     return store.read(c -> {
       readable(c, who, call.path("id"));
-      JsonArray out = new JsonArray();
+      java.util.List<JsonObject> members = new java.util.ArrayList<>();
       for (String userId : store.directory().members(c, call.path("id"))) {
-        store.directory().user(c, userId).ifPresent(u -> out.add(new JsonObject().put("id", userId)
+        store.directory().user(c, userId).ifPresent(u -> members.add(new JsonObject().put("id", userId)
             .put("username", u.user().username())));
       }
-      return Reply.ok(new JsonObject().put("items", out));
+      return Reply.ok(AdminHttp.pageOf(members, m -> m.getString("id"), m -> m, call));
     });
   }
 

@@ -37,13 +37,10 @@ final class NetworkSetsApi {
 
   void mount(Router router, AdminHttp http) {
     String base = "/admin/v1/network-sets";
-    http.on(router, HttpMethod.GET, base, Set.of(), (who, call) -> {
+    http.on(router, HttpMethod.GET, base, Set.of("limit", "cursor"), (who, call) -> {
       requireGlobal(who, AdminPermissions.IAM_READ);
-      return store.read(c -> store.directory().networkSets(c)).map(sets -> {
-        JsonArray items = new JsonArray();
-        sets.forEach(s -> items.add(AdminJson.networkSet(s)));
-        return Reply.ok(new JsonObject().put("items", items));
-      });
+      return store.read(c -> store.directory().networkSets(c)).map(sets -> Reply.ok(AdminHttp.pageOf(sets,
+          Directory.NetworkSet::name, AdminJson::networkSet, call)));
     });
     http.on(router, HttpMethod.GET, base + "/:name", Set.of(), (who, call) -> {
       requireGlobal(who, AdminPermissions.IAM_READ);

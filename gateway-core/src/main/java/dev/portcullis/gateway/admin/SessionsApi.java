@@ -2,6 +2,7 @@ package dev.portcullis.gateway.admin;
 
 import dev.portcullis.gateway.admin.AdminHttp.Reply;
 import dev.portcullis.gateway.identity.IdentityServices;
+import dev.portcullis.gateway.identity.session.SessionStore;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -30,17 +31,14 @@ final class SessionsApi {
 
   void mount(Router router, AdminHttp http) {
     String base = "/admin/v1/users/:id/sessions";
-    http.on(router, HttpMethod.GET, base, Set.of(), (who, call) -> store.read(c -> access.readable(c, who,
-        call.path("id"))).compose(row -> identity.sessions().list(row.user().id())).map(sessions -> {
-          JsonArray items = new JsonArray();
-          for (var listed : sessions) {
-            JsonObject methods = new JsonObject();
-            listed.session().authMethods().forEach((method, at) -> methods.put(method, at.toString()));
-            items.add(new JsonObject().put("ref", listed.ref()).put("createdAt", listed.session().createdAt()
-                .toString()).put("expiresAt", listed.session().expiresAt().toString()).put("methods", methods));
-          }
-          return Reply.ok(new JsonObject().put("items", items));
-        }));
+    http.on(router, HttpMethod.GET, base, Set.of("limit", "cursor"), (who, call) -> store.read(c -> access.readable(c,
+        who, call.path("id"))).compose(row -> identity.sessions().list(row.user().id())).map(sessions ->
+        Reply.ok(AdminHttp.pageOf(sessions, SessionStore.Listed::ref, listed -> {
+          JsonObject methods = new JsonObject();
+          listed.session().authMethods().forEach((method, at) -> methods.put(method, at.toString()));
+          return new JsonObject().put("ref", listed.ref()).put("createdAt", listed.session().createdAt().toString())
+              .put("expiresAt", listed.session().expiresAt().toString()).put("methods", methods);
+        }, call))));
     http.on(router, HttpMethod.DELETE, base, Set.of(), (who, call) -> writable(who, call.path("id"))
         .compose(user -> store.record(who, "sessions-revoke", user.user().tenantId(), "user", user.user().id(),
             Map.of("sessions", "all")).compose(v -> identity.revokeSignIns(user.user().id(), "admin-revoked")))

@@ -43,11 +43,10 @@ final class TokensApi {
 
   void mount(Router router, AdminHttp http) {
     String base = "/admin/v1/users/:id/tokens";
-    http.on(router, HttpMethod.GET, base, Set.of(), (who, call) -> store.read(c -> {
+    http.on(router, HttpMethod.GET, base, Set.of("limit", "cursor"), (who, call) -> store.read(c -> {
       access.readable(c, who, call.path("id"));
-      JsonArray items = new JsonArray();
-      store.directory().tokens(c, call.path("id")).forEach(t -> items.add(AdminJson.token(t)));
-      return Reply.ok(new JsonObject().put("items", items));
+      return Reply.ok(AdminHttp.pageOf(store.directory().tokens(c, call.path("id")), ApiToken::id, AdminJson::token,
+          call));
     }));
     http.on(router, HttpMethod.POST, base, Set.of(), this::create);
     http.on(router, HttpMethod.DELETE, base + "/:token", Set.of(), this::revoke);

@@ -55,6 +55,21 @@ public final class OpenApiDocument {
     return doc.getString("openapi");
   }
 
+  /** The ids of the operations tagged with any of {@code tags}. */
+  public List<String> operationIds(java.util.Set<String> tags) {
+    List<String> out = new ArrayList<>();
+    for (String path : doc.getJsonObject("paths").fieldNames()) {
+      JsonObject item = doc.getJsonObject("paths").getJsonObject(path);
+      for (String method : item.fieldNames()) {
+        if (item.getValue(method) instanceof JsonObject op && op.getJsonArray("tags", new JsonArray()).stream()
+            .anyMatch(tags::contains)) {
+          out.add(op.getString("operationId"));
+        }
+      }
+    }
+    return out;
+  }
+
   public List<String> operationIds() {
     List<String> out = new ArrayList<>();
     for (String path : doc.getJsonObject("paths").fieldNames()) {
