@@ -12,7 +12,11 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The command line: an invalid file stops start-up with one line per problem; --check only validates. */
+/**
+ * The command line as a process: an invalid file stops start-up with one line per problem; --check and
+ * config check only validate; the exit status of every command reaches the shell; short commands keep
+ * log lines off standard output. (The commands themselves: cli.CliTest.)
+ */
 class MainTest {
 
   @TempDir
@@ -63,10 +67,35 @@ class MainTest {
   }
 
   @Test
+  void configCheckIsTheSameCheck() throws Exception {
+    Path config = dir.resolve("good.yaml");
+    Files.writeString(config, """
+        listeners: { public: { port: 1 }, admin: { port: 2 } }
+        routes:
+          - { id: x, match: { pathPrefix: / }, upstream: { targets: [ "http://127.0.0.1:1" ] }, public: true }
+        """);
+    Run run = run("config", "check", "--config", config.toString());
+    assertThat(run.exit()).isZero();
+    assertThat(run.output()).isEqualTo("portcullis: " + config + " is valid (1 route(s))\n");
+  }
+
+  @Test
   void unknownArgumentsAreRefused() throws Exception {
     Run run = run("--confg", "x.yaml");
     assertThat(run.exit()).isEqualTo(64);
-    assertThat(run.output()).contains("unknown argument '--confg'").contains("usage: portcullis");
+    assertThat(run.output()).contains("portcullis: Unknown options: '--confg'").contains("Usage: portcullis");
+  }
+
+  @Test
+  void anAdminCommandThatCannotReachTheGatewayExitsWithTwo() throws Exception {
+    Path log = dir.resolve("admin.log");
+    Process process = ForkedJvm.start(log, List.of("-Xmx64m"), Map.of("PORTCULLIS_ADMIN_TOKEN", "pcl_"
+        + "A".repeat(43)), Main.class.getName(), "sessions", "revoke", "--user", "demo", "--url",
+        "https://127.0.0.1:" + dev.portcullis.gateway.support.Backends.closedPort());
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).isEqualTo(2);
+    assertThat(Files.readString(log)).startsWith("portcullis sessions revoke: cannot reach the admin API at "
+        + "https://127.0.0.1:").doesNotContain("pcl_");
   }
 
   @Test
