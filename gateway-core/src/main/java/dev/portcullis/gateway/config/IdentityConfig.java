@@ -20,7 +20,9 @@ public record IdentityConfig(
     List<OidcProvider> oidc,
     Assertion assertion,
     Mfa mfa,
-    Access access) {
+    Access access,
+    Source source,
+    Keycloak keycloak) {
 
   /** JDBC URL of the IAM store; the default is an H2 file in the data directory. */
   public record Store(String jdbcUrl, String username, String password, int maxPoolSize, boolean seedDemo,
@@ -130,6 +132,29 @@ public record IdentityConfig(
       java.util.Map<String, Duration> elevation) {
     public Access {
       elevation = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(elevation));
+    }
+  }
+
+  /**
+   * Where users, groups, roles and their Keycloak role mappings come from: the local IAM store
+   * alone, or a Keycloak realm mirrored into it ({@code keycloak} is then set, else null).
+   */
+  public enum Source { LOCAL, KEYCLOAK }
+
+  /**
+   * {@code identity.keycloak}: the realm mirrored into {@code tenant} every {@code refreshInterval},
+   * read and written through the admin REST API with a confidential client's credentials (its
+   * service account needs realm-management roles). {@code url} is the server's base URL, without
+   * {@code /realms/…}; {@code caFile} (PEM) trusts a private CA.
+   */
+  public record Keycloak(URI url, String realm, String tenant, String clientId, String clientSecret, Path caFile,
+      Duration refreshInterval, Duration timeout) {
+
+    /** Never print the secret. */
+    @Override
+    public String toString() {
+      return "Keycloak[url=" + url + ", realm=" + realm + ", tenant=" + tenant + ", clientId=" + clientId
+          + ", caFile=" + caFile + ", refreshInterval=" + refreshInterval + ", timeout=" + timeout + "]";
     }
   }
 }

@@ -33,10 +33,11 @@ final class IdentityConfigParser {
     if (node == null) {
       return null;
     }
+    IdentityConfig.Source source = source(node);
     IdentityConfig config = new IdentityConfig(store(node.object("store", false), dataDir),
         passwords(node.object("passwords", false)), login(node.object("login", false)),
         sessions(node.object("sessions", false)), issuers(node), oidc(node), assertion(node.object("assertion", false)),
-        mfa(node.object("mfa", false), dataDir), access(node.object("access", false)));
+        mfa(node.object("mfa", false), dataDir), access(node.object("access", false)), source, keycloak(node, source));
     node.finish();
     return config;
   }
@@ -287,6 +288,74 @@ final class IdentityConfigParser {
     }
     node.finish();
     return new IdentityConfig.Access(approvals, ttl, max, elevation);
+  }
+
+  private static IdentityConfig.Source source(ConfigNode identity) {
+    String source = identity.string("source", "local").trim().toLowerCase(Locale.ROOT);
+    return switch (source) {
+      case "local" -> IdentityConfig.Source.LOCAL;
+      case "keycloak" -> IdentityConfig.Source.KEYCLOAK;
+      default -> {
+        identity.error("source", "must be 'local' or 'keycloak', got '" + source + "'");
+        yield IdentityConfig.Source.LOCAL;
+      }
+    };
+  }
+
+  /** {@code identity.keycloak}: required with {@code source: keycloak}, refused without it. */
+  private IdentityConfig.Keycloak keycloak(ConfigNode identity, IdentityConfig.Source source) {
+    boolean wanted = source == IdentityConfig.Source.KEYCLOAK;
+    if (!wanted) {
+      if (identity.has("keycloak")) {
+        identity.object("keycloak", false); // read, so that it is not also reported as unknown
+        identity.error("keycloak", "is only used with 'source: keycloak' (without it, users come from the local "
+            + "store and this block would be ignored)");
+      }
+      return null;
+    }
+    if (!identity.has("keycloak")) {
+      identity.error("keycloak", "is required with 'source: keycloak': give url, realm, tenant, clientId and "
+          + "clientSecret");
+      return null;
+    }
+    ConfigNode node = identity.object("keycloak", true); // reports an empty value or a non-mapping
+    if (node == null) {
+      return null;
+    }
+    URI url = null;
+    String rawUrl = node.requiredString("url");
+    if (rawUrl != null) {
+      url = httpUrl(node, "url", rawUrl.endsWith("/") ? rawUrl.substring(0, rawUrl.length() - 1) : rawUrl);
+      if (url != null && (url.getRawQuery() != null || url.getRawFragment() != null)) {
+        node.error("url", "must be the server's base URL, without query or fragment");
+      } else if (url != null && url.getPath() != null && url.getPath().contains("/realms/")) {
+        node.error("url", "must be the server's base URL (e.g. https://sso.example), without /realms/<realm>: "
+            + "the realm is its own field");
+      }
+    }
+    String realm = node.requiredString("realm");
+    if (realm != null && (realm.length() > 255 || !realm.chars().allMatch(c -> c > ' ' && c != '/' && c < 127))) {
+      node.error("realm", "'" + realm + "' is not a realm name (1 to 255 printable ASCII characters, no '/' or "
+          + "spaces)");
+    }
+    String tenant = node.requiredString("tenant");
+    if (tenant != null && (tenant.length() > 64 || !tenant.chars().allMatch(c -> c > ' ' && c < 127))) {
+      node.error("tenant", "'" + tenant + "' is not a tenant id (1 to 64 printable ASCII characters, no spaces)");
+    }
+    String clientId = node.requiredString("clientId");
+    String clientSecret = node.requiredString("clientSecret");
+    Path caFile = file(node, "caFile");
+    Duration refresh = node.duration("refreshInterval", Duration.ofMinutes(1));
+    if (refresh.compareTo(Duration.ofSeconds(10)) < 0 || refresh.compareTo(Duration.ofHours(1)) > 0) {
+      node.error("refreshInterval", "must be between 10s and 1h (how long a change made in Keycloak, such as a "
+          + "disabled user, may take to arrive here)");
+    }
+    Duration timeout = node.duration("timeout", Duration.ofSeconds(10));
+    if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofMinutes(2)) > 0) {
+      node.error("timeout", "must be between 1s and 2m (for each call to Keycloak's admin API)");
+    }
+    node.finish();
+    return new IdentityConfig.Keycloak(url, realm, tenant, clientId, clientSecret, caFile, refresh, timeout);
   }
 
   GatewayConfig.AssertionSpec assertionSpec(ConfigNode node, String routeId) {

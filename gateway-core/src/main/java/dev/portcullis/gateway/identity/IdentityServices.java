@@ -14,6 +14,8 @@ import dev.portcullis.gateway.config.IdentityConfig;
 import dev.portcullis.gateway.identity.assertion.AssertionSigner;
 import dev.portcullis.gateway.identity.assertion.Pseudonyms;
 import dev.portcullis.gateway.identity.assertion.SigningKeys;
+import dev.portcullis.gateway.identity.keycloak.KeycloakSource;
+import dev.portcullis.gateway.identity.keycloak.KeycloakSync;
 import dev.portcullis.gateway.identity.login.LoginThrottle;
 import dev.portcullis.gateway.identity.portal.LoginPortal;
 import dev.portcullis.gateway.identity.portal.OidcLogin;
@@ -74,6 +76,8 @@ public final class IdentityServices {
   /** The ids of the configured routes: an access request may name only those. */
   private final java.util.concurrent.atomic.AtomicReference<java.util.Set<String>> routeIds =
       new java.util.concurrent.atomic.AtomicReference<>(java.util.Set.of());
+  /** {@code identity.source: keycloak}: the realm's mirror and write-through; null for the local store. */
+  private final KeycloakSource keycloak;
 
   private record Opened(Database database, HazelcastInstance hazelcast, JdbcIamStore store, PasswordHasher hasher,
       SigningKeys keys, byte[] pseudonymKey, byte[] sessionKey, TotpSecretBox totpBox) {
@@ -109,6 +113,10 @@ public final class IdentityServices {
     this.portal = new LoginPortal(iam, hasher, sessions, throttle, oidc, hosts::get, assertions::jwks,
         metrics::signIn, audit, secondFactor, pending, clock, accessRequests);
     updateHosts(config);
+    this.keycloak = identity.source() != IdentityConfig.Source.KEYCLOAK ? null : KeycloakSource.create(vertx,
+        identity, iam, database.dataSource(), hazelcast, audit,
+        userId -> revokeSignIns(userId, KeycloakSync.REVOKE_REASON), metrics == null ? null : metrics.registry(),
+        clock);
     // Other instances may rotate the shared keys: re-read them now and then.
     this.keyTimer = vertx.setPeriodic(Duration.ofMinutes(1).toMillis(), id -> iam.blocking(() -> {
       signingKeys.refresh();
@@ -157,7 +165,8 @@ public final class IdentityServices {
         opened.database().close();
         throw e;
       }
-    }, false));
+    }, false)).compose(services -> services.keycloak == null ? Future.succeededFuture(services)
+        : services.keycloak.start().map(services)); // the first mirror, if Keycloak answers in time
   }
 
   /**
@@ -279,10 +288,25 @@ public final class IdentityServices {
     return hazelcast;
   }
 
+  /**
+   * Where the admin API writes role and binding changes before the local store:
+   * IamWriteThrough.NONE with the local store as the only source, Keycloak with
+   * {@code identity.source: keycloak}.
+   */
+  public IamWriteThrough writeThrough() {
+    return keycloak == null ? IamWriteThrough.NONE : keycloak.writeThrough();
+  }
+
+  /** The Keycloak realm's mirror ({@code identity.source: keycloak}), else null. */
+  public KeycloakSource keycloak() {
+    return keycloak;
+  }
+
   /** Leaves the cluster and closes the store (after the listeners have drained). */
   public Future<Void> close() {
     vertx.cancelTimer(keyTimer);
-    return Future.join(bearer.close(), oidc == null ? Future.succeededFuture() : oidc.close())
+    return Future.join(bearer.close(), oidc == null ? Future.succeededFuture() : oidc.close(),
+        keycloak == null ? Future.succeededFuture() : keycloak.close())
         .eventually(() -> vertx.executeBlocking(() -> {
           iam.close();
           throttle.close();

@@ -32,6 +32,12 @@ public final class KeycloakServer implements AutoCloseable {
   public static final String CLIENT_SECRET = "portcullis-test-secret";
   public static final String USER = "alice";
   public static final String PASSWORD = "alice-test-password";
+  /** The confidential client whose service account may read and manage the realm (identity.source: keycloak). */
+  public static final String SYNC_CLIENT = "portcullis-sync";
+  public static final String SYNC_SECRET = "portcullis-sync-test-secret";
+  /** The realm-management roles the sync client's service account gets. */
+  public static final java.util.List<String> SYNC_ROLES = java.util.List.of("view-users", "query-groups",
+      "view-realm", "manage-users", "manage-realm");
   private static final Pattern FORM_ACTION = Pattern.compile("<form\\b[^>]*\\bid=\"kc-form-login\"[^>]*\\baction=\"([^\"]+)\"");
 
   private final Path script;
@@ -84,6 +90,42 @@ public final class KeycloakServer implements AutoCloseable {
 
   private String base() {
     return "http://127.0.0.1:" + port;
+  }
+
+  /** The server's base URL ({@code identity.keycloak.url}). */
+  public String url() {
+    return base();
+  }
+
+  /** An admin client signed in to the master realm as the bootstrap admin (for setting up and reading back). */
+  public org.keycloak.admin.client.Keycloak admin() {
+    return org.keycloak.admin.client.KeycloakBuilder.builder().serverUrl(base()).realm("master").clientId("admin-cli")
+        .username("admin").password("admin-test-only").grantType(org.keycloak.OAuth2Constants.PASSWORD).build();
+  }
+
+  /**
+   * Creates client {@value #SYNC_CLIENT} in the test realm: confidential, service accounts only, its
+   * service account holding {@link #SYNC_ROLES} of {@code realm-management}.
+   */
+  public void createSyncClient() {
+    try (org.keycloak.admin.client.Keycloak admin = admin()) {
+      var realm = admin.realm(REALM);
+      var client = new org.keycloak.representations.idm.ClientRepresentation();
+      client.setClientId(SYNC_CLIENT);
+      client.setEnabled(true);
+      client.setPublicClient(false);
+      client.setClientAuthenticatorType("client-secret");
+      client.setSecret(SYNC_SECRET);
+      client.setServiceAccountsEnabled(true);
+      client.setStandardFlowEnabled(false);
+      client.setDirectAccessGrantsEnabled(false);
+      realm.clients().create(client).close();
+      String id = realm.clients().findByClientId(SYNC_CLIENT).get(0).getId();
+      String serviceAccount = realm.clients().get(id).getServiceAccountUser().getId();
+      String management = realm.clients().findByClientId("realm-management").get(0).getId();
+      realm.users().get(serviceAccount).roles().clientLevel(management).add(SYNC_ROLES.stream()
+          .map(role -> realm.clients().get(management).roles().get(role).toRepresentation()).toList());
+    }
   }
 
   private int status(String path) {
