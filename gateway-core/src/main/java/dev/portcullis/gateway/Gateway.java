@@ -269,7 +269,7 @@ public final class Gateway {
           config.audit().encryptionKey());
       clusterStream = new ClusterStream(vertx, services.hazelcast(), queries);
       AdminApi api = new AdminApi(vertx, services, audit.log(), clock,
-          dev.portcullis.gateway.identity.IamWriteThrough.NONE, pipeline::get, () -> services.hazelcast()
+          services.writeThrough(), pipeline::get, () -> services.hazelcast()
               .getTopic(dev.portcullis.gateway.cluster.ClusterNode.NETWORK_SETS).publish("changed"));
       admin.extend(api::mount);
       admin.extend(new AuditAdmin(vertx, queries, audit.log(), services, clusterStream, api)::mount);

@@ -207,14 +207,14 @@ public final class KeycloakSync {
     }
     List<Future<?>> all = new ArrayList<>();
     for (Map.Entry<String, String> user : round.changes().disabled().entrySet()) {
-      all.add(audit.admin(ACTOR, "user-disable", "user", user.getKey(), Map.of("status", "disabled",
+      all.add(audit.admin(ACTOR, tenant, "user-disable", "user", user.getKey(), Map.of("status", "disabled",
           "reason", user.getValue())).onFailure(err -> LOG.warn("Cannot journal that user {} was disabled: {}",
           user.getKey(), err.getMessage())));
       all.add(revokeSignIns.apply(user.getKey()).onFailure(err -> LOG.warn("Cannot end the sessions of user {}, "
           + "disabled in Keycloak: {}", user.getKey(), err.getMessage())));
     }
     for (String user : round.changes().enabled()) {
-      all.add(audit.admin(ACTOR, "user-enable", "user", user, Map.of("status", "active",
+      all.add(audit.admin(ACTOR, tenant, "user-enable", "user", user, Map.of("status", "active",
           "reason", "enabled in Keycloak")).onFailure(err -> LOG.warn("Cannot journal that user {} was enabled: {}",
           user, err.getMessage())));
     }

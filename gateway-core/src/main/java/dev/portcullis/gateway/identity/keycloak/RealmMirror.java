@@ -31,8 +31,9 @@ import java.util.UUID;
  *       disabled, never deleted, so that audit history stays resolvable;</li>
  *   <li>groups (named by their path) and their members;</li>
  *   <li>realm roles (description, permissions), matched by Keycloak id, else by name; a mirrored
- *       role gone from the realm is deleted with its bindings. Built-in roles of the gateway are
- *       never changed, and names starting with {@code route-approval:} are the gateway's own;</li>
+ *       role gone from the realm is deleted with its bindings. Built-in (admin) roles of the gateway are
+ *       never changed nor granted through Keycloak mappings (only through the admin API), and names
+ *       starting with {@code route-approval:} are the gateway's own;</li>
  *   <li>role mappings as role bindings granted by {@value #GRANTED_BY}, without window. A mapping
  *       the gateway wrote for a binding granted through it (keycloak_owned_mappings), or one that a
  *       live binding granted in the gateway already gives, is not imported again.</li>
@@ -374,7 +375,9 @@ public final class RealmMirror {
         String localId = localByKeycloakId.get(r.id());
         LocalRole before = localId != null ? byId.get(localId) : byName.get(name);
         if (before != null && before.builtin()) {
-          roleIds.put(name, before.id()); // the gateway's own role: Keycloak's mappings apply, its definition not
+          // the gateway's admin roles are granted through its admin API only (as no token claim grants them)
+          warn("role:" + r.id(), "Keycloak role '" + name + "' is not mirrored: it is a built-in admin role of the "
+              + "gateway, granted through its admin API only");
           continue;
         }
         String description = clip(r.description(), 500);

@@ -79,10 +79,10 @@ class KeycloakSourceIT {
     realm.groups().add(group).close();
     staff = realm.getGroupByPath("/staff").getId();
     realm.users().get(alice).joinGroup(staff);
-    RoleRepresentation auditor = new RoleRepresentation("auditor", "Reads the audit journal", false);
+    RoleRepresentation auditor = new RoleRepresentation("journal-reader", "Reads the audit journal", false);
     auditor.setAttributes(Map.of(Permissions.ATTRIBUTE, List.of("audit:read audit:export")));
     realm.roles().create(auditor);
-    realm.groups().group(staff).roles().realmLevel().add(List.of(realm.roles().get("auditor").toRepresentation()));
+    realm.groups().group(staff).roles().realmLevel().add(List.of(realm.roles().get("journal-reader").toRepresentation()));
 
     backends = new Backends();
     gateway = TestGateway.start(dir, TestGateway.header(dir) + IdentityYaml.of(
@@ -156,11 +156,11 @@ class KeycloakSourceIT {
     assertThat(user.displayName()).isEqualTo("Alice Liddell");
     assertThat(user.passwordHash()).isNull();
     assertThat(MirrorFixtures.members(db(), "acme", "staff")).containsExactly(alice);
-    assertThat(MirrorFixtures.role(db(), "acme", "auditor").permissions())
+    assertThat(MirrorFixtures.role(db(), "acme", "journal-reader").permissions())
         .containsExactlyInAnyOrder("audit:read", "audit:export");
-    assertThat(MirrorFixtures.bindings(db(), "acme")).contains("auditor group:" + staff + " keycloak");
+    assertThat(MirrorFixtures.bindings(db(), "acme")).contains("journal-reader group:" + staff + " keycloak");
     List<Grant> grants = blocking(() -> identity().iam().store().grantsOf(alice));
-    assertThat(grants).extracting(Grant::roleName).contains("auditor");
+    assertThat(grants).extracting(Grant::roleName).contains("journal-reader");
     assertThat(gateway.gateway().metrics().scrape()).contains("portcullis_keycloak_sync_up{realm=\""
         + KeycloakServer.REALM + "\"} 1.0");
   }

@@ -49,9 +49,9 @@ class KeycloakSyncTest {
   @BeforeEach
   void realm() {
     keycloak = new RealmStub().user(ADA, "ada", true).user(BOB, "bob", true).group(STAFF, "staff", BOB)
-        .role("7a000000-0000-4000-8000-0000000000a1", "auditor", "audit:read")
+        .role("7a000000-0000-4000-8000-0000000000a1", "journal-reader", "audit:read")
         .role("7a000000-0000-4000-8000-0000000000a2", "viewer", "records:read records:list")
-        .mapUser("auditor", ADA).mapGroup("viewer", STAFF);
+        .mapUser("journal-reader", ADA).mapGroup("viewer", STAFF);
     logs.start();
     ((Logger) LoggerFactory.getLogger(KeycloakSync.class)).addAppender(logs);
   }
@@ -128,7 +128,7 @@ class KeycloakSyncTest {
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !events("session.revoked").isEmpty());
     assertThat(events("admin.user-disable")).singleElement().satisfies(e -> {
       assertThat(e.path("actor").asText()).isEqualTo(actor);
-      assertThat(e.path("target").asText()).isEqualTo(BOB);
+      assertThat(e.path("target").asText()).as("the user's pseudonym").isEqualTo(bob);
       assertThat(e.path("changes").path("reason").asText()).isEqualTo("disabled in Keycloak");
     });
     assertThat(events("session.revoked")).singleElement().satisfies(e -> {
@@ -137,7 +137,7 @@ class KeycloakSyncTest {
     });
 
     keycloak.users.remove(ADA);
-    keycloak.roleUsers.get("auditor").remove(ADA);
+    keycloak.roleUsers.get("journal-reader").remove(ADA);
     keycloak.user(BOB, "bob", true).publish();
     round = sync();
     assertThat(round.changes().disabled()).containsExactly(Map.entry(ADA, "deleted from Keycloak"));
@@ -145,7 +145,7 @@ class KeycloakSyncTest {
     assertThat(TestGateway.await(identity().sessions().find(other))).isNull();
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> events("session.revoked").size() == 2);
     assertThat(events("admin.user-enable")).singleElement().satisfies(e ->
-        assertThat(e.path("target").asText()).isEqualTo(BOB));
+        assertThat(e.path("target").asText()).isEqualTo(bob));
 
     var schema = AuditTrail.schemaValidator();
     for (JsonNode record : AuditTrail.records(dir.resolve("data/audit"))) {
@@ -160,7 +160,7 @@ class KeycloakSyncTest {
     keycloak.publish();
     startGateway();
     Role auditor = TestGateway.await(identity().iam().blocking(() ->
-        MirrorFixtures.role(gatewayDb(), "acme", "auditor")));
+        MirrorFixtures.role(gatewayDb(), "acme", "journal-reader")));
     Instant until = clock.instant().plus(Duration.ofHours(1));
     RoleBinding planned = new RoleBinding("planned", auditor.id(), BOB, null, null, until, "incident 42", "admin-1",
         clock.instant());
@@ -170,22 +170,22 @@ class KeycloakSyncTest {
       return identity().iam().store().bindRole(auditor.id(), BOB, null, null, until, "incident 42", "admin-1");
     }));
     assertThat(keycloak.mappingChanges()).singleElement().asString()
-        .startsWith("POST /admin/realms/acme/users/" + BOB + "/role-mappings/realm").contains("auditor");
+        .startsWith("POST /admin/realms/acme/users/" + BOB + "/role-mappings/realm").contains("journal-reader");
 
-    keycloak.mapUser("auditor", BOB).publish(); // Keycloak has the mapping now
+    keycloak.mapUser("journal-reader", BOB).publish(); // Keycloak has the mapping now
     sync();
     assertThat(TestGateway.await(identity().iam().blocking(() -> MirrorFixtures.bindings(gatewayDb(), "acme"))))
-        .as("the gateway's own mapping is not imported as Keycloak's").contains("auditor user:" + BOB + " admin-1")
-        .doesNotContain("auditor user:" + BOB + " keycloak");
+        .as("the gateway's own mapping is not imported as Keycloak's").contains("journal-reader user:" + BOB + " admin-1")
+        .doesNotContain("journal-reader user:" + BOB + " keycloak");
 
     clock.advance(Duration.ofMinutes(61));
     KeycloakSync.Round round = sync();
     assertThat(round.sweep().removed()).isEqualTo(1);
     assertThat(keycloak.mappingChanges()).hasSize(2).last().asString()
-        .startsWith("DELETE /admin/realms/acme/users/" + BOB + "/role-mappings/realm").contains("auditor");
+        .startsWith("DELETE /admin/realms/acme/users/" + BOB + "/role-mappings/realm").contains("journal-reader");
     assertThat(TestGateway.await(identity().resolver().resolve(BOB, Map.of("sso", clock.instant()), null)).roles())
-        .doesNotContain("auditor");
-    keycloak.roleUsers.get("auditor").remove(BOB);
+        .doesNotContain("journal-reader");
+    keycloak.roleUsers.get("journal-reader").remove(BOB);
     keycloak.publish();
     assertThat(sync().sweep().removed()).as("removed once").isZero();
   }

@@ -202,18 +202,19 @@ class RealmMirrorTest {
 
     assertThat(store.userById(breakGlass.id()).orElseThrow().active()).isTrue();
     assertThat(store.rolePermissions("acme")).containsExactly(java.util.Map.entry("iam-admin", Set.of("iam:admin")));
-    assertThat(changes.warnings()).containsOnlyKeys("role:kc-route");
+    assertThat(changes.warnings()).containsOnlyKeys("role:kc-route", "role:kc-admin");
     assertThat(changes.warnings().get("role:kc-route")).contains("'route-approval:' belong to the gateway");
   }
 
   @Test
-  void aKeycloakMappingOfABuiltInRoleIsABindingOfIt() {
+  void aKeycloakMappingOfABuiltInAdminRoleGrantsNothing() {
     store.createTenant("acme", "Acme");
     Sql.withConnection(db, "test", c -> Sql.execute(c, "role", "INSERT INTO roles (id, tenant_id, name, description, "
         + "created_at, builtin) VALUES ('builtin-1', 'acme', 'iam-admin', 'built in', ?, TRUE)", Sql.ts(now)));
     mirror.apply("acme", new RealmSnapshot(realm().users(), List.of(), List.of(
         role("kc-admin", "iam-admin", Set.of(), Set.of(ADA), Set.of()))), Set.of(), now);
-    assertThat(MirrorFixtures.bindings(db, "acme")).containsExactly("iam-admin user:" + ADA + " keycloak");
+    // admin roles are granted through the admin API only, as no token claim grants them
+    assertThat(MirrorFixtures.bindings(db, "acme")).isEmpty();
   }
 
   @Test
