@@ -22,7 +22,15 @@ public record IdentityConfig(
     Mfa mfa,
     Access access,
     Source source,
-    Keycloak keycloak) {
+    Keycloak keycloak,
+    Lifecycle lifecycle) {
+
+  /**
+   * Accounts nobody used for {@code disableUnusedAfter} (no sign-in, no API token use, not
+   * re-enabled) are disabled automatically, checked every {@code checkInterval}; null: never.
+   */
+  public record Lifecycle(java.time.Duration disableUnusedAfter, java.time.Duration checkInterval) {
+  }
 
   /** JDBC URL of the IAM store; the default is an H2 file in the data directory. */
   public record Store(String jdbcUrl, String username, String password, int maxPoolSize, boolean seedDemo,

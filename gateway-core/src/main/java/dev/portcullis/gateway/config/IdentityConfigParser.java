@@ -37,9 +37,28 @@ final class IdentityConfigParser {
     IdentityConfig config = new IdentityConfig(store(node.object("store", false), dataDir),
         passwords(node.object("passwords", false)), login(node.object("login", false)),
         sessions(node.object("sessions", false)), issuers(node), oidc(node), assertion(node.object("assertion", false)),
-        mfa(node.object("mfa", false), dataDir), access(node.object("access", false)), source, keycloak(node, source));
+        mfa(node.object("mfa", false), dataDir), access(node.object("access", false)), source, keycloak(node, source),
+        lifecycle(node.object("lifecycle", false)));
     node.finish();
     return config;
+  }
+
+  static final IdentityConfig.Lifecycle NO_LIFECYCLE = new IdentityConfig.Lifecycle(null, Duration.ofHours(1));
+
+  private IdentityConfig.Lifecycle lifecycle(ConfigNode node) {
+    if (node == null) {
+      return NO_LIFECYCLE;
+    }
+    Duration unused = node.duration("disableUnusedAfter", null);
+    if (unused != null && (unused.compareTo(Duration.ofDays(1)) < 0 || unused.compareTo(Duration.ofDays(3650)) > 0)) {
+      node.error("disableUnusedAfter", "must be between 1d and 3650d");
+    }
+    Duration interval = node.duration("checkInterval", Duration.ofHours(1));
+    if (interval.compareTo(Duration.ofMinutes(1)) < 0 || interval.compareTo(Duration.ofDays(1)) > 0) {
+      node.error("checkInterval", "must be between 1m and 1d");
+    }
+    node.finish();
+    return new IdentityConfig.Lifecycle(unused, interval);
   }
 
   private IdentityConfig.Store store(ConfigNode node, Path dataDir) {

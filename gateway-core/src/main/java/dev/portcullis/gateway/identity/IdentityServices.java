@@ -2,6 +2,7 @@ package dev.portcullis.gateway.identity;
 
 import dev.portcullis.gateway.identity.access.AccessRequestStore;
 import dev.portcullis.gateway.identity.access.AccessRequests;
+import dev.portcullis.gateway.identity.lifecycle.UnusedAccounts;
 import dev.portcullis.gateway.identity.mfa.OtpReplayGuard;
 import dev.portcullis.gateway.identity.mfa.SecondFactor;
 import dev.portcullis.gateway.identity.mfa.TotpSecretBox;
@@ -73,6 +74,7 @@ public final class IdentityServices {
   private final SessionStore pending;
   private final io.vertx.core.WorkerExecutor mfaWorkers;
   private final AccessRequests accessRequests;
+  private final UnusedAccounts lifecycle;
   /** The ids of the configured routes: an access request may name only those. */
   private final java.util.concurrent.atomic.AtomicReference<java.util.Set<String>> routeIds =
       new java.util.concurrent.atomic.AtomicReference<>(java.util.Set.of());
@@ -110,8 +112,11 @@ public final class IdentityServices {
         LoginPortal.PENDING_SIGN_IN, LoginPortal.PENDING_SIGN_IN, clock, opened.sessionKey());
     this.accessRequests = new AccessRequests(iam, new AccessRequestStore(database.dataSource()), audit,
         identity.access(), routeIds::get, clock);
+    this.lifecycle = new UnusedAccounts(vertx, iam, hazelcast, audit, this::revokeSignIns, identity.lifecycle(),
+        clock);
     this.portal = new LoginPortal(iam, hasher, sessions, throttle, oidc, hosts::get, assertions::jwks,
-        metrics::signIn, audit, secondFactor, pending, clock, accessRequests);
+        metrics::signIn, audit, secondFactor, pending, clock, accessRequests, lifecycle);
+    lifecycle.start();
     updateHosts(config);
     this.keycloak = identity.source() != IdentityConfig.Source.KEYCLOAK ? null : KeycloakSource.create(vertx,
         identity, iam, database.dataSource(), hazelcast, audit,
@@ -228,6 +233,11 @@ public final class IdentityServices {
     routeIds.set(config.routes().stream().map(r -> r.id()).collect(java.util.stream.Collectors.toUnmodifiableSet()));
   }
 
+  /** Disabling accounts nobody uses. */
+  public UnusedAccounts lifecycle() {
+    return lifecycle;
+  }
+
   /** Four-eyes access requests and just-in-time elevation. */
   public AccessRequests accessRequests() {
     return accessRequests;
@@ -305,6 +315,7 @@ public final class IdentityServices {
   /** Leaves the cluster and closes the store (after the listeners have drained). */
   public Future<Void> close() {
     vertx.cancelTimer(keyTimer);
+    lifecycle.close();
     return Future.join(bearer.close(), oidc == null ? Future.succeededFuture() : oidc.close(),
         keycloak == null ? Future.succeededFuture() : keycloak.close())
         .eventually(() -> vertx.executeBlocking(() -> {

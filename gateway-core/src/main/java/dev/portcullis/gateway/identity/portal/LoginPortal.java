@@ -70,7 +70,9 @@ public final class LoginPortal {
   public LoginPortal(Iam iam, PasswordHasher hasher, SessionStore sessions, LoginThrottle throttle, OidcLogin oidc,
       java.util.function.Supplier<List<HostPattern>> hosts, java.util.function.Supplier<Map<String, Object>> jwks,
       java.util.function.BiConsumer<String, String> signIns, AuditLog audit, SecondFactor factor,
-      SessionStore pending, java.time.Clock clock, AccessRequests access) {
+      SessionStore pending, java.time.Clock clock, AccessRequests access,
+      dev.portcullis.gateway.identity.lifecycle.UnusedAccounts lifecycle) {
+    this.lifecycle = lifecycle;
     this.audit = audit;
     this.access = new AccessPages(this, access, sessions);
     this.factor = factor;
@@ -85,6 +87,8 @@ public final class LoginPortal {
     this.jwks = jwks;
     this.signIns = signIns;
   }
+
+  private final dev.portcullis.gateway.identity.lifecycle.UnusedAccounts lifecycle;
 
   void counted(String method, String result) {
     signIns.accept(method, result);
@@ -230,9 +234,12 @@ public final class LoginPortal {
         if (checked.user() == null) {
           counted("pwd", "failure");
           LOG.info("Password login failed from {} (request {})", exchange.clientAddress(), exchange.requestId());
-          showLogin(exchange, rd, username, BAD_CREDENTIALS, 401);
+          // the reason an account is disabled is told only to whoever knows its password
+          showLogin(exchange, rd, username, checked.tell() != null ? checked.tell() : BAD_CREDENTIALS,
+              checked.tell() != null ? 403 : 401);
           refusedSignIn(exchange, "auth.failure", checked.refusedUserId(), checked.refusedTenant(), "pwd",
-              checked.refusedUserId() == null ? "unknown-user" : "bad-credentials");
+              checked.refusedUserId() == null ? "unknown-user" : checked.tell() != null ? "disabled"
+                  : "bad-credentials");
           return Future.succeededFuture();
         }
         return throttle.succeeded(userKey, addressKey).compose(v -> startSession(exchange, checked.user(), "pwd",
@@ -245,7 +252,10 @@ public final class LoginPortal {
    * A password check's result: the user signed in, or — when refused — the account the name
    * belongs to (null for an unknown name), for the audit event only.
    */
-  private record PasswordCheck(User user, String refusedUserId, String refusedTenant) {
+  private record PasswordCheck(User user, String refusedUserId, String refusedTenant, String tell) {
+    PasswordCheck(User user, String refusedUserId, String refusedTenant) {
+      this(user, refusedUserId, refusedTenant, null);
+    }
   }
 
   /** On a worker: the user whose password this is, rehashing it when the parameters changed. */
@@ -256,8 +266,12 @@ public final class LoginPortal {
       return new PasswordCheck(null, user.map(User::id).orElse(null), user.map(User::tenantId).orElse(null));
     }
     User found = user.get();
-    if (!hasher.matches(password, found.passwordHash()) || !found.active()) {
+    if (!hasher.matches(password, found.passwordHash())) {
       return new PasswordCheck(null, found.id(), found.tenantId());
+    }
+    if (!found.active()) {
+      return new PasswordCheck(null, found.id(), found.tenantId(), iam.store().disabledReason(found.id())
+          .map(lifecycle::reasonToTell).orElse(null));
     }
     if (hasher.needsRehash(found.passwordHash())) {
       iam.store().updatePasswordHash(found.id(), hasher.hash(password));
@@ -310,6 +324,7 @@ public final class LoginPortal {
             .recover(err -> sessions.delete(id).transform(v -> Future.<Long>failedFuture(err)))
             .map(id))
         .onSuccess(id -> {
+          lifecycle.signedIn(userId);
           counted(method, "success");
           LOG.info("User {} signed in ({}) from {} (request {})", userId, method, exchange.clientAddress(),
               exchange.requestId());

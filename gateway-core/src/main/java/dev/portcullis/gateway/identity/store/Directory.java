@@ -152,9 +152,19 @@ public final class Directory {
         version) == 1;
   }
 
+  /**
+   * Disables (reason {@code admin}) or enables a user. Enabling counts as use: the account then has
+   * a full unused period before the lifecycle would disable it again.
+   */
   public void setStatus(Connection c, String id, User.Status status) throws SQLException {
-    Sql.execute(c, "user " + id, "UPDATE users SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-        status.name().toLowerCase(Locale.ROOT), Sql.ts(clock.instant()), id);
+    Instant now = clock.instant();
+    if (status == User.Status.ACTIVE) {
+      Sql.execute(c, "user " + id, "UPDATE users SET status = 'active', disabled_reason = NULL, last_active_at = ?, "
+          + "updated_at = ?, version = version + 1 WHERE id = ?", Sql.ts(now), Sql.ts(now), id);
+    } else {
+      Sql.execute(c, "user " + id, "UPDATE users SET status = 'disabled', disabled_reason = 'admin', updated_at = ?, "
+          + "version = version + 1 WHERE id = ?", Sql.ts(now), id);
+    }
   }
 
   public void setPasswordHash(Connection c, String id, String hash) throws SQLException {

@@ -84,6 +84,36 @@ public final class JdbcIamStore {
         status.name().toLowerCase(Locale.ROOT), ts(clock.instant()), userId));
   }
 
+  // ---- account lifecycle
+
+  /** Records that the user signed in (or was re-enabled) at {@code at}. */
+  public void touchActive(String userId, Instant at) {
+    update("user " + userId, "UPDATE users SET last_active_at = ? WHERE id = ?", ts(at), userId);
+  }
+
+  /** Why a disabled account is disabled ({@code unused}, {@code admin}, …), if it says. */
+  public Optional<String> disabledReason(String userId) {
+    return first(query("SELECT disabled_reason FROM users WHERE id = ? AND status = 'disabled'",
+        rs -> rs.getString(1), userId));
+  }
+
+  /**
+   * Active users with no sign-in, re-enabling or API token use since {@code cutoff} (and created
+   * before it): the ones to disable for being unused. Their id and tenant.
+   */
+  public List<String[]> unusedSince(Instant cutoff) {
+    return query("SELECT u.id, u.tenant_id FROM users u WHERE u.status = 'active' "
+        + "AND COALESCE(u.last_active_at, u.created_at) < ? "
+        + "AND NOT EXISTS (SELECT 1 FROM api_tokens t WHERE t.user_id = u.id AND t.last_used_at >= ?)",
+        rs -> new String[] {rs.getString(1), rs.getString(2)}, ts(cutoff), ts(cutoff));
+  }
+
+  /** Disables an active account for {@code reason}; false when it was not active any more. */
+  public boolean disable(String userId, String reason) {
+    return update("user " + userId, "UPDATE users SET status = 'disabled', disabled_reason = ?, updated_at = ?, "
+        + "version = version + 1 WHERE id = ? AND status = 'active'", reason, ts(clock.instant()), userId) == 1;
+  }
+
   private static User user(ResultSet rs) throws SQLException {
     return new User(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
         User.Status.valueOf(rs.getString(6).toUpperCase(Locale.ROOT)), rs.getString(7), instant(rs, 8),
