@@ -97,6 +97,41 @@ class ManagedNetworkSetTest {
   }
 
   @Test
+  void aChangeMadeOnOneInstanceReachesTheOthersRoutesWithinASecond() throws Exception {
+    int portA = dev.portcullis.gateway.support.ForkedGateway.freePort();
+    int portB = dev.portcullis.gateway.support.ForkedGateway.freePort();
+    String members = "  members: [ \"127.0.0.1:" + portA + "\", \"127.0.0.1:" + portB + "\" ]";
+    String jdbc = "jdbc:h2:mem:network-sets-" + java.util.UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+    String token = "pcl_" + Secrets.random256();
+    try (Backends backends = new Backends()) {
+      String routes = """
+          networks:
+            office: managed
+          routes:
+            - id: office-only
+              match: { pathPrefix: /office }
+              upstream: { targets: [ "%s" ] }
+              authentication: optional
+              policies:
+                - ip-allowlist: { allow: [ office ] }
+          """.formatted(backends.echo());
+      Path dirA = java.nio.file.Files.createDirectories(dir.resolve("a"));
+      Path dirB = java.nio.file.Files.createDirectories(dir.resolve("b"));
+      try (TestGateway a = TestGateway.start(dirA, TestGateway.header(dirA) + IdentityYaml.of(jdbc, portA, "", members)
+              + routes, Map.of(AdminApi.BOOTSTRAP_ENV, token));
+          TestGateway b = TestGateway.start(dirB, TestGateway.header(dirB) + IdentityYaml.of(jdbc, portB, "", members)
+              + routes, Map.of())) {
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+            b.gateway().identity().hazelcast().getCluster().getMembers().size() == 2);
+        assertThat(RawHttps.get(b.port(), "/office/x").status()).isEqualTo(403);
+        assertThat(AdminClient.of(a, token).put("/admin/v1/network-sets/office", new JsonObject().put("cidrs",
+            new JsonArray().add("127.0.0.0/8")), null).status()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(1)).until(() -> RawHttps.get(b.port(), "/office/x").status() == 200);
+      }
+    }
+  }
+
+  @Test
   void aManagedSetNeedsTheIdentityStoreAndOnlyTheWordManaged() {
     String routes = """
         routes:
