@@ -3,6 +3,8 @@
 #  - PostgreSQL (Debian package) with a 'portcullis' role and a 'portcullis_test' database,
 #    for the IAM store suite that runs against H2 *and* PostgreSQL;
 #  - Chromium and ChromeDriver (Debian packages) for the login-portal browser tests;
+#  - haproxy (Debian package; only the binary, the tests start their own) for the cluster failover
+#    test in front of three instances (config/src/test/.../ClusterFailoverIT);
 #  - unzip, for scripts/keycloak.sh.
 # Keycloak is fetched from Maven Central by the tests themselves (scripts/keycloak.sh).
 # Idempotent: run it as often as you like; it needs root (or sudo) for apt and the server.
@@ -15,6 +17,7 @@ missing=()
 command -v pg_ctlcluster >/dev/null && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
+command -v haproxy >/dev/null || missing+=(haproxy)
 command -v unzip >/dev/null || missing+=(unzip)   # scripts/keycloak.sh unpacks the Keycloak distribution
 if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update
@@ -43,4 +46,5 @@ if ! as_postgres psql -qtAc "SELECT 1 FROM pg_database WHERE datname = 'portcull
   as_postgres createdb -O portcullis portcullis_test
 fi
 echo "PostgreSQL $version/$cluster ready: jdbc:postgresql://127.0.0.1:5432/portcullis_test (user portcullis)"
+echo "haproxy: $(haproxy -v 2>/dev/null | head -1 || echo missing)"
 echo "Chromium: $(chromium --version 2>/dev/null || echo missing); ChromeDriver: $(chromedriver --version 2>/dev/null || echo missing)"

@@ -275,6 +275,8 @@ public final class Gateway {
       admin.extend(new AuditAdmin(vertx, queries, audit.log(), services, clusterStream, api)::mount);
       admin.extend(api::mountFallbacks);
       health.component("identity", true);
+      health.detail("cluster", () -> dev.portcullis.gateway.cluster.ClusterNode.describe(services.hazelcast(),
+          config.cluster()));
       return api.start(env.apply(AdminApi.BOOTSTRAP_ENV)).mapEmpty();
     });
   }

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * What {@code /readyz} reports: ready only when the configuration is loaded, every component says
@@ -16,11 +17,20 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Health {
 
   private final Map<String, Boolean> components = new ConcurrentHashMap<>();
+  private final Map<String, Supplier<JsonObject>> details = new ConcurrentHashMap<>();
   private volatile boolean draining;
   private volatile JsonObject lastReload = new JsonObject().put("result", "none");
 
   public void component(String name, boolean up) {
     components.put(name, up);
+  }
+
+  /**
+   * Adds a section to the JSON, computed on every call and never part of the verdict (e.g. how many
+   * members the cluster has, so that an operator sees a restarted instance rejoin).
+   */
+  public void detail(String name, Supplier<JsonObject> detail) {
+    details.put(name, detail);
   }
 
   public void draining() {
@@ -49,10 +59,12 @@ public final class Health {
   public JsonObject toJson() {
     JsonObject parts = new JsonObject();
     components.forEach((name, up) -> parts.put(name, up ? "UP" : "DOWN"));
-    return new JsonObject()
+    JsonObject json = new JsonObject()
         .put("status", ready() ? "UP" : "DOWN")
         .put("draining", draining)
         .put("components", parts)
         .put("lastConfigReload", lastReload);
+    details.forEach((name, detail) -> json.put(name, detail.get()));
+    return json;
   }
 }

@@ -73,6 +73,21 @@ public final class ClusterNode {
 
   private static java.util.concurrent.ExecutorService callbackThreads;
 
+  /**
+   * What {@code /readyz} shows of the cluster: the mode, the cluster name and how many members this
+   * instance sees (0 once its member or client has stopped).
+   */
+  public static io.vertx.core.json.JsonObject describe(HazelcastInstance hazelcast, ClusterConfig config) {
+    int members;
+    try {
+      members = hazelcast.getCluster().getMembers().size();
+    } catch (RuntimeException stopped) { // HazelcastInstanceNotActiveException while shutting down
+      members = 0;
+    }
+    return new io.vertx.core.json.JsonObject().put("mode", config.mode().name().toLowerCase(java.util.Locale.ROOT))
+        .put("name", config.name()).put("members", members);
+  }
+
   static Config memberConfig(ClusterConfig config, String instanceName) {
     Config hz = new Config();
     hz.setClusterName(config.name());

@@ -50,6 +50,10 @@ class TwoInstanceSessionTest {
         try {
           Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
               b.gateway().identity().hazelcast().getCluster().getMembers().size() == 2);
+          // operators (and load-balancer scripts) see the same on the admin port
+          assertThat(new io.vertx.core.json.JsonObject(dev.portcullis.gateway.support.Https.get(
+              dev.portcullis.gateway.support.Https.client(), b.adminUrl("/readyz")).body()).getJsonObject("cluster")
+              .getInteger("members")).isEqualTo(2);
 
           Browserless onA = new Browserless(a.url(""));
           assertThat(onA.login("demo", "portcullis-demo", "/app").statusCode()).isEqualTo(303);
