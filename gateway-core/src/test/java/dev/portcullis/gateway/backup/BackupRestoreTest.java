@@ -109,7 +109,7 @@ class BackupRestoreTest {
         Run backup = cli(Map.of(), "backup", "--config", source.configFile().toString(), "--out", archive.toString(),
             "--key-file", key.toString());
         assertThat(backup.exit()).as(backup.toString()).isZero();
-        assertThat(backup.out()).contains("wrote " + archive, "IAM store schema 7", "segment(s)");
+        assertThat(backup.out()).contains("wrote " + archive, "segment(s)").containsPattern("IAM store schema \\d+, \\d+ rows");
         assertThat(Files.getPosixFilePermissions(archive)).extracting(Object::toString)
             .containsExactlyInAnyOrder("OWNER_READ", "OWNER_WRITE");
         // made after the backup: the restored gateway has never heard of it
@@ -120,7 +120,7 @@ class BackupRestoreTest {
       String base64Key = java.util.Base64.getEncoder().encodeToString(BackupKey.read(key));
       Run verify = cli(Map.of(BackupKey.ENV, base64Key), "restore", "--in", archive.toString(), "--verify");
       assertThat(verify.exit()).as(verify.toString()).isZero();
-      assertThat(verify.out()).contains("is intact", "IAM store schema 7");
+      assertThat(verify.out()).contains("is intact").containsPattern("IAM store schema \\d+ with \\d+ rows");
       Path otherKey = dir.resolve("other.key");
       assertThat(cli(Map.of(), "backup", "--generate-key", otherKey.toString()).exit()).isZero();
       Run wrongKey = cli(Map.of(), "restore", "--in", archive.toString(), "--verify", "--key-file", otherKey.toString());
