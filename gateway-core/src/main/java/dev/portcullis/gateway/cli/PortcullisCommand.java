@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
         "Without a command: run the gateway (same as 'portcullis run'); with --check: same as 'portcullis config "
             + "check'."},
     subcommands = {RunCommand.class, ConfigCommand.class, AuditCommand.class, UserCommand.class, RoleCommand.class,
-        TokenCommand.class, SessionsCommand.class, DryRunCommand.class},
+        TokenCommand.class, SessionsCommand.class, DryRunCommand.class, BackupCommand.class, RestoreCommand.class},
     footerHeading = "%nAdmin commands (user, role, token, sessions, dry-run, audit verify --remote):%n",
     footer = {
         "  call the admin API of a running gateway over HTTPS: --url, else",
@@ -30,7 +30,9 @@ import java.util.concurrent.Callable;
         "Exit status:",
         "  0   done (dry-run: allowed; audit verify: intact)",
         "  1   refused by the gateway (its problem key and detail are printed), no",
-        "      token to present, a dry run not allowed, or an altered journal",
+        "      token to present, a dry run not allowed, an altered journal, or a",
+        "      backup archive altered or sealed with another key, or a non-empty",
+        "      restore target",
         "  2   could not be done: gateway unreachable, TLS failure, invalid",
         "      configuration, unreadable file",
         "  64  the command line is wrong (unknown option, bad value, missing argument)"})
