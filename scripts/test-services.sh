@@ -46,5 +46,6 @@ if ! as_postgres psql -qtAc "SELECT 1 FROM pg_database WHERE datname = 'portcull
   as_postgres createdb -O portcullis portcullis_test
 fi
 echo "PostgreSQL $version/$cluster ready: jdbc:postgresql://127.0.0.1:5432/portcullis_test (user portcullis)"
-echo "haproxy: $(haproxy -v 2>/dev/null | head -1 || echo missing)"
+# sed, not head: head closing the pipe early would SIGPIPE haproxy and, under pipefail, print "missing".
+echo "haproxy: $(haproxy -v 2>/dev/null | sed -n 1p || echo missing)"
 echo "Chromium: $(chromium --version 2>/dev/null || echo missing); ChromeDriver: $(chromedriver --version 2>/dev/null || echo missing)"
