@@ -38,20 +38,24 @@ final class IdentityConfigParser {
         passwords(node.object("passwords", false)), login(node.object("login", false)),
         sessions(node.object("sessions", false)), issuers(node), oidc(node), assertion(node.object("assertion", false)),
         mfa(node.object("mfa", false), dataDir), access(node.object("access", false)), source, keycloak(node, source),
-        lifecycle(node.object("lifecycle", false)));
+        lifecycle(node.object("lifecycle", false), source));
     node.finish();
     return config;
   }
 
   static final IdentityConfig.Lifecycle NO_LIFECYCLE = new IdentityConfig.Lifecycle(null, Duration.ofHours(1));
 
-  private IdentityConfig.Lifecycle lifecycle(ConfigNode node) {
+  private IdentityConfig.Lifecycle lifecycle(ConfigNode node, IdentityConfig.Source source) {
     if (node == null) {
       return NO_LIFECYCLE;
     }
     Duration unused = node.duration("disableUnusedAfter", null);
     if (unused != null && (unused.compareTo(Duration.ofDays(1)) < 0 || unused.compareTo(Duration.ofDays(3650)) > 0)) {
       node.error("disableUnusedAfter", "must be between 1d and 3650d");
+    } else if (unused != null && source == IdentityConfig.Source.KEYCLOAK) {
+      // the mirror would enable the account again at its next round: Keycloak owns account status
+      node.error("disableUnusedAfter", "cannot be used with 'source: keycloak', whose realm decides which accounts "
+          + "are enabled; disable unused accounts in Keycloak (they are disabled here within its refreshInterval)");
     }
     Duration interval = node.duration("checkInterval", Duration.ofHours(1));
     if (interval.compareTo(Duration.ofMinutes(1)) < 0 || interval.compareTo(Duration.ofDays(1)) > 0) {

@@ -130,6 +130,9 @@ class KeycloakSourceConfigTest {
             "identity.keycloak.refreshInterval", "must be a duration"),
         Arguments.of("timeout too long", KEYCLOAK + "    timeout: 5m\n" + ROUTE, 9, "identity.keycloak.timeout",
             "must be between 1s and 2m"),
+        Arguments.of("unused accounts disabled here while Keycloak enables them", KEYCLOAK
+            + "  lifecycle: { disableUnusedAfter: 90d }\n" + ROUTE, 9, "identity.lifecycle.disableUnusedAfter",
+            "cannot be used with 'source: keycloak'"),
         Arguments.of("unknown field", KEYCLOAK + "    adminPassword: x\n" + ROUTE, 9,
             "identity.keycloak.adminPassword", "unknown field 'adminPassword'"));
   }
