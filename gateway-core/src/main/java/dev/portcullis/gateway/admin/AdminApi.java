@@ -119,7 +119,7 @@ public final class AdminApi {
     new SessionsApi(store, access, identity).mount(router, http);
     new TokensApi(store, access, clock).mount(router, http);
     new GroupsApi(store, access, source, clock).mount(router, http);
-    new RolesApi(store, source).mount(router, http);
+    new RolesApi(store, access, source).mount(router, http);
     new BindingsApi(store, access, source, clock).mount(router, http);
     new AccessRequestsApi(store, identity.accessRequests()).mount(router, http);
     new NetworkSetsApi(store, networkSetsChanged).mount(router, http);

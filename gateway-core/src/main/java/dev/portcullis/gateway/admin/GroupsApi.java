@@ -101,10 +101,10 @@ final class GroupsApi {
     Integer version = call.optionalIfMatch();
     return store.change(who, (c, journal) -> {
       Directory.GroupRow row = writable(c, who, id, "deleting this group");
-      journal.record("group-delete", row.tenantId(), "group", id, Map.of("name", row.name()));
       if (!store.directory().deleteGroup(c, id, version)) {
         throw AdminError.preconditionFailed("group " + id, row.version());
       }
+      journal.record("group-delete", row.tenantId(), "group", id, Map.of("name", row.name()));
       return row;
     }).map(row -> {
       store.iam().tenantChanged(row.tenantId());

@@ -99,10 +99,10 @@ final class NetworkSetsApi {
     return store.change(who, (c, journal) -> {
       Directory.NetworkSet existing = store.directory().networkSet(c, name)
           .orElseThrow(() -> AdminError.notFound("network set " + name));
-      journal.record("network-set-delete", null, "network-set", name, Map.of());
       if (!store.directory().deleteNetworkSet(c, name, version)) {
         throw AdminError.preconditionFailed("network set " + name, existing.version());
       }
+      journal.record("network-set-delete", null, "network-set", name, Map.of());
       return null;
     }).map(v -> {
       changed.run();

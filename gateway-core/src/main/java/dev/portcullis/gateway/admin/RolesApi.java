@@ -28,10 +28,12 @@ final class RolesApi {
   private static final String PERMISSION_SHAPE = "a permission resource:action (lower-case, e.g. records:read)";
 
   private final AdminStore store;
+  private final UserAccess access;
   private final IamWriteThrough source;
 
-  RolesApi(AdminStore store, IamWriteThrough source) {
+  RolesApi(AdminStore store, UserAccess access, IamWriteThrough source) {
     this.store = store;
+    this.access = access;
     this.source = source;
   }
 
@@ -105,6 +107,7 @@ final class RolesApi {
       Directory.RoleRow row = changeable(c, who, id, "changing this role");
       Set<String> permissions = asked == null ? row.role().permissions() : new LinkedHashSet<>(asked);
       who.requireHolds(permissions, "these permissions");
+      refuseOutlastingGrant(c, who, row, permissions);
       String description = body.has("description") ? body.string("description", false, 500)
           : row.role().description();
       if (!store.directory().updateRole(c, id, description, permissions, version)) {
@@ -137,16 +140,31 @@ final class RolesApi {
     Integer version = call.optionalIfMatch();
     return store.change(who, (c, journal) -> {
       Directory.RoleRow row = changeable(c, who, id, "deleting this role");
-      journal.record("role-delete", row.role().tenantId(), "role", id, Map.of("name", row.role().name()));
       if (!store.directory().deleteRole(c, id, version)) {
         throw AdminError.preconditionFailed("role " + id, row.version());
       }
+      journal.record("role-delete", row.role().tenantId(), "role", id, Map.of("name", row.role().name()));
       source.roleDeleted(row.role());
       return row;
     }).map(row -> {
       store.iam().tenantChanged(row.role().tenantId());
       return Reply.noContent();
     });
+  }
+
+  /**
+   * A permission added to a role reaches its holders for as long as their bindings last, so the
+   * same rule as for a new binding holds: nobody hands one out for longer than they hold it.
+   */
+  private void refuseOutlastingGrant(Connection c, AdminCaller who, Directory.RoleRow row, Set<String> permissions)
+      throws SQLException {
+    Set<String> added = new HashSet<>(permissions);
+    added.removeAll(row.role().permissions());
+    var horizon = access.horizon(c, who, added);
+    if (horizon.isPresent() && store.directory().roleBoundPast(c, row.role().id(), horizon.get())) {
+      throw AdminError.forbidden("PRIVILEGE_ESCALATION", "you hold the added permissions only until "
+          + horizon.get() + ", and a binding of this role lasts longer; end its bindings by then first");
+    }
   }
 
   /** Global permissions belong to the built-in iam-admin; approval:* only to approved route access. */

@@ -152,10 +152,10 @@ final class UsersApi {
     refuseSelf(who, id, "delete");
     return store.change(who, (c, journal) -> {
       Directory.UserRow row = access.writable(c, who, id, "deleting this user");
-      journal.record("user-delete", row.user().tenantId(), "user", id, Map.of());
       if (!store.directory().deleteUser(c, id, version)) {
-        throw AdminError.preconditionFailed("user " + id, row.version()); // rolls the event back too
+        throw AdminError.preconditionFailed("user " + id, row.version());
       }
+      journal.record("user-delete", row.user().tenantId(), "user", id, Map.of());
       return row;
     }).compose(row -> {
       store.iam().userChanged(id);

@@ -378,6 +378,15 @@ public final class Directory {
     Sql.execute(c, "role binding", "DELETE FROM role_bindings WHERE id = ?", id);
   }
 
+  /**
+   * Whether a binding of the role lasts past {@code until} (one without end does): what widening
+   * the role would hand out for longer than {@code until}.
+   */
+  public boolean roleBoundPast(Connection c, String roleId, Instant until) throws SQLException {
+    return !Sql.query(c, "SELECT 1 FROM role_bindings WHERE role_id = ? AND (valid_until IS NULL OR valid_until > ?)",
+        rs -> 1, roleId, Sql.ts(until)).isEmpty();
+  }
+
   /** The permissions a group's bindings give its members now (what adding a member grants). */
   public Set<String> groupPermissions(Connection c, String groupId, Instant now) throws SQLException {
     Set<String> out = new TreeSet<>();
