@@ -6,22 +6,38 @@ import dev.portcullis.gateway.pipeline.Problem;
 final class AdminError extends RuntimeException {
 
   private final transient Problem problem;
+  /** The request field or parameter that is wrong, or null. */
+  private final String field;
 
   AdminError(Problem problem) {
+    this(problem, null);
+  }
+
+  private AdminError(Problem problem, String field) {
     super(problem.detail(), null, false, false);
     this.problem = problem;
+    this.field = field;
   }
 
   Problem problem() {
     return problem;
   }
 
+  String field() {
+    return field;
+  }
+
   static AdminError badRequest(String key, String detail) {
     return new AdminError(Problem.badRequest(key, detail));
   }
 
+  /** A refusal about one field or query parameter, which the problem names in {@code field}. */
+  static AdminError badRequest(String key, String field, String detail) {
+    return new AdminError(Problem.badRequest(key, detail), field);
+  }
+
   static AdminError invalid(String field, String detail) {
-    return new AdminError(Problem.badRequest("INVALID_FIELD", field + ": " + detail));
+    return new AdminError(Problem.badRequest("INVALID_FIELD", field + ": " + detail), field);
   }
 
   static AdminError forbidden(String key, String detail) {

@@ -103,8 +103,10 @@ final class AdminHttp {
 
   static void fail(RoutingContext ctx, Throwable e) {
     Problem problem;
+    String field = null;
     if (e instanceof AdminError admin) {
       problem = admin.problem();
+      field = admin.field();
     } else if (e instanceof IamException iam) {
       problem = switch (iam.kind()) {
         case NOT_FOUND -> new Problem(404, "NOT_FOUND", "Not found", iam.getMessage());
@@ -127,7 +129,8 @@ final class AdminHttp {
     }
     if (!ctx.response().ended()) {
       ctx.response().setStatusCode(problem.status()).putHeader("Content-Type", Problem.CONTENT_TYPE)
-          .putHeader("Cache-Control", "no-store").end(problem.toJson(null).encode());
+          .putHeader("Cache-Control", "no-store").end((field == null ? problem.toJson(null)
+              : problem.toJson(null).put("field", field)).encode());
     }
   }
 
@@ -148,7 +151,7 @@ final class AdminHttp {
     void checkQuery() {
       for (String name : ctx.queryParams().names()) {
         if (!queryParams.contains(name)) {
-          throw AdminError.badRequest("UNKNOWN_PARAMETER", "unknown query parameter '" + name + "'"
+          throw AdminError.badRequest("UNKNOWN_PARAMETER", name, "unknown query parameter '" + name + "'"
               + (queryParams.isEmpty() ? "; this endpoint takes none" : "; known: " + String.join(", ",
               new TreeSet<>(queryParams))));
         }
@@ -167,7 +170,7 @@ final class AdminHttp {
     String query(String name, Pattern shape, String expected) {
       String value = query(name);
       if (value != null && !shape.matcher(value).matches()) {
-        throw AdminError.badRequest("INVALID_PARAMETER", name + " must be " + expected);
+        throw AdminError.badRequest("INVALID_PARAMETER", name, name + " must be " + expected);
       }
       return value;
     }
@@ -185,7 +188,7 @@ final class AdminHttp {
         limit = -1;
       }
       if (limit < 1 || limit > 500) {
-        throw AdminError.badRequest("INVALID_PARAMETER", "limit must be a whole number from 1 to 500");
+        throw AdminError.badRequest("INVALID_PARAMETER", "limit", "limit must be a whole number from 1 to 500");
       }
       return limit;
     }
@@ -204,7 +207,7 @@ final class AdminHttp {
       } catch (IllegalArgumentException e) {
         // falls through to the refusal
       }
-      throw AdminError.badRequest("INVALID_PARAMETER", "cursor is not one this API returned (use the value of "
+      throw AdminError.badRequest("INVALID_PARAMETER", "cursor", "cursor is not one this API returned (use the value of "
           + "'next' from the previous page)");
     }
 
@@ -252,7 +255,7 @@ final class AdminHttp {
       }
       for (String field : json.fieldNames()) {
         if (!known.contains(field)) {
-          throw AdminError.badRequest("UNKNOWN_FIELD", "unknown field '" + field + "'; known: "
+          throw AdminError.badRequest("UNKNOWN_FIELD", field, "unknown field '" + field + "'; known: "
               + String.join(", ", new TreeSet<>(known)));
         }
       }

@@ -223,6 +223,9 @@ class AdminApiTest {
         "INVALID_FIELD", "tenant 'nowhere' does not exist");
     assertProblem(root.post("/admin/v1/users", new JsonObject().put("tenant", "acme").put("username", 42)), 400,
         "INVALID_FIELD", "username: must be a string");
+    assertThat(root.post("/admin/v1/users", new JsonObject().put("tenant", "acme").put("username", 42)).json()
+        .getString("field")).as("the field, for clients to point at").isEqualTo("username");
+    assertThat(root.get("/admin/v1/users?limit=0").json().getString("field")).isEqualTo("limit");
     assertProblem(root.call("POST", "/admin/v1/users", "{not json", Map.of()), 400, "INVALID_BODY", "not valid JSON");
     assertProblem(root.call("POST", "/admin/v1/users", "[]", Map.of()), 400, "INVALID_BODY", "JSON object");
     assertProblem(root.call("POST", "/admin/v1/users", "username=x", Map.of("Content-Type",
@@ -481,6 +484,31 @@ class AdminApiTest {
         .json().getString("id");
     assertProblem(bounded.put("/admin/v1/groups/" + group + "/members/" + boundedId, new JsonObject(), null), 403,
         "SELF_GRANT", null);
+
+    // widening a role hands the new permission to its holders for as long as their bindings last
+    Response forever = root.post("/admin/v1/roles", new JsonObject().put("tenant", "acme").put("name", "desk-forever")
+        .put("permissions", new JsonArray().add("records:read")));
+    bindUntil("desk-forever", other, null);
+    assertProblem(bounded.patch("/admin/v1/roles/" + forever.json().getString("id"), new JsonObject()
+        .put("permissions", new JsonArray().add("records:read").add("records:write")), forever.etag()), 403,
+        "PRIVILEGE_ESCALATION", until.toString());
+    assertThat(root.get("/admin/v1/roles/" + forever.json().getString("id")).json().getJsonArray("permissions"))
+        .containsExactly("records:read");
+    Response brief = root.post("/admin/v1/roles", new JsonObject().put("tenant", "acme").put("name", "desk-brief")
+        .put("permissions", new JsonArray().add("records:read")));
+    bindUntil("desk-brief", other, until.minus(1, ChronoUnit.HOURS));
+    assertThat(bounded.patch("/admin/v1/roles/" + brief.json().getString("id"), new JsonObject()
+        .put("permissions", new JsonArray().add("records:read").add("records:write")), brief.etag()).status())
+        .as("every binding of this role ends before the admin's own grant").isEqualTo(200);
+  }
+
+  private static void bindUntil(String role, String userId, Instant validUntil) {
+    JsonObject body = new JsonObject().put("role", role).put("user", userId).put("reason", "test");
+    if (validUntil != null) {
+      body.put("validUntil", validUntil.toString());
+    }
+    Response bound = root.post("/admin/v1/bindings", body);
+    assertThat(bound.status()).as(bound.body()).isEqualTo(201);
   }
 
   @Test
@@ -521,8 +549,13 @@ class AdminApiTest {
     assertProblem(root.call("DELETE", "/admin/v1/roles/" + role.json().getString("id"), null,
         Map.of("If-Match", role.etag())), 412, "PRECONDITION_FAILED", null);
     assertThat(root.get("/admin/v1/roles/" + role.json().getString("id")).status()).isEqualTo(200);
+    java.util.function.Supplier<Long> deleteEvents = () -> AuditTrail.matching(dir.resolve("data/audit"),
+        r -> r.path("type").asText().equals("admin.role-delete")
+            && r.path("target").asText().equals(role.json().getString("id"))).stream().count();
+    assertThat(deleteEvents.get()).as("a refused delete journals nothing").isZero();
     assertThat(root.call("DELETE", "/admin/v1/roles/" + role.json().getString("id"), null,
         Map.of("If-Match", changed.etag())).status()).isEqualTo(204);
+    assertThat(deleteEvents.get()).isEqualTo(1);
   }
 
   @Test
