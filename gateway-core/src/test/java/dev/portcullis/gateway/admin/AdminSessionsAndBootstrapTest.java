@@ -218,6 +218,42 @@ class AdminSessionsAndBootstrapTest {
   }
 
   @Test
+  void withoutATokenTheLogSaysHowToBeginAndTheBootstrapTokenLastsADay(@TempDir Path other) {
+    var logs = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    logs.start();
+    var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(AdminBootstrap.class);
+    logger.addAppender(logs);
+    MutableClock clock = MutableClock.startingNow();
+    String token = "pcl_" + Secrets.random256();
+    try {
+      TestGateway.start(other, yaml(other), Map.of(), clock).close();
+      assertThat(messages(logs)).anySatisfy(m -> assertThat(m).contains("Nobody can administer this gateway yet",
+          AdminApi.BOOTSTRAP_ENV, "openssl rand"));
+
+      try (TestGateway gateway = TestGateway.start(other, yaml(other), Map.of(AdminApi.BOOTSTRAP_ENV, token), clock)) {
+        AdminClient boot = AdminClient.of(gateway, token);
+        assertThat(boot.get("/admin/v1/me").status()).isEqualTo(200);
+        clock.advance(AdminBootstrap.LIFETIME.plusMinutes(1));
+        assertThat(boot.get("/admin/v1/me").status()).as("a day later").isEqualTo(401);
+      }
+      try (TestGateway again = TestGateway.start(other, yaml(other), Map.of(AdminApi.BOOTSTRAP_ENV, token), clock)) {
+        assertThat(AdminClient.of(again, token).get("/admin/v1/me").status()).isEqualTo(401);
+        assertThat(messages(logs)).anySatisfy(m -> assertThat(m).contains("expired at", "Unset it"));
+      }
+      assertThat(String.join("\n", messages(logs))).doesNotContain(token);
+    } finally {
+      logger.detachAppender(logs);
+    }
+  }
+
+  private static java.util.List<String> messages(
+      ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs) {
+    synchronized (logs.list) {
+      return logs.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+    }
+  }
+
+  @Test
   void theBootstrapTokenIsIgnoredOnceAnAdministratorExists(@TempDir Path other) {
     String first = "pcl_" + Secrets.random256();
     String yaml = yaml(other);
