@@ -232,9 +232,10 @@ public final class KeycloakSync {
     }
     healthy = true;
     RealmMirror.Changes changes = round.changes();
-    if (!changes.changedUsers().isEmpty() || changes.rolesChanged() || round.sweep().removed() > 0) {
-      LOG.info("Mirrored Keycloak realm '{}' into tenant '{}': {}, expired mappings removed {}", realmName, tenant,
-          changes.summary(), round.sweep().removed());
+    if (!changes.changedUsers().isEmpty() || changes.rolesChanged() || round.sweep().removed() > 0
+        || round.sweep().added() > 0) {
+      LOG.info("Mirrored Keycloak realm '{}' into tenant '{}': {}, started mappings written {}, expired mappings "
+          + "removed {}", realmName, tenant, changes.summary(), round.sweep().added(), round.sweep().removed());
     }
     Map<String, String> problems = new java.util.LinkedHashMap<>(changes.warnings());
     problems.putAll(round.sweep().failures());

@@ -13,7 +13,8 @@ import java.util.Optional;
  * (description and {@value Permissions#ATTRIBUTE}); a binding of such a role to a mirrored user or
  * group is a realm role mapping. A timed binding's mapping is written too and recorded as the
  * gateway's (MirrorStore), so that the sync does not import it as Keycloak's own and the sweep
- * removes it once the binding has expired. Left alone: roles and bindings of other tenants, the
+ * removes it once the binding has expired; a binding that starts later is written by the sweep when it
+ * starts. Left alone: roles and bindings of other tenants, the
  * gateway's built-in and {@code route-approval:} roles, and bindings of the tenant's users and groups
  * that do not come from the realm. A refusal leaves the local store as it was. Runs on a worker.
  */
@@ -67,6 +68,9 @@ public final class KeycloakWriteThrough implements IamWriteThrough {
     Holder holder = Holder.of(binding);
     if (!realms(role) || !store.mirrored(holder)) {
       return;
+    }
+    if (binding.validFrom() != null && binding.validFrom().isAfter(clock.instant())) {
+      return; // Keycloak-aware applications must not see it early: the sweep writes it once it starts
     }
     if (store.keycloakBinding(role.id(), holder, null)) {
       realm.addMapping(role.name(), holder); // Keycloak holds it on its own (and keeps it)

@@ -56,12 +56,16 @@ public final class MirrorStore {
         > 0;
   }
 
-  /** How long live bindings granted in the gateway (other than {@code except}) give the holder the role. */
+  /**
+   * How long bindings granted in the gateway (other than {@code except}) and in force now give the holder
+   * the role. One that has not started yet needs no mapping: the sweep writes it when it starts.
+   */
   public Cover cover(String roleId, Holder holder, String except, Instant now) {
     List<Instant> ends = query("SELECT valid_until FROM role_bindings WHERE role_id = ? AND " + column(holder)
-        + " = ? AND granted_by <> ? AND id <> ? AND (valid_until IS NULL OR valid_until > ?)",
+        + " = ? AND granted_by <> ? AND id <> ? AND (valid_until IS NULL OR valid_until > ?) "
+        + "AND (valid_from IS NULL OR valid_from <= ?)",
         rs -> Sql.instant(rs, 1), roleId, holder.id(), RealmMirror.GRANTED_BY, except == null ? "" : except,
-        Sql.ts(now));
+        Sql.ts(now), Sql.ts(now));
     if (ends.isEmpty()) {
       return Cover.NONE;
     }
@@ -71,6 +75,32 @@ public final class MirrorStore {
   public Optional<Owned> owned(String roleId, Holder holder) {
     return Sql.first(query(OWNED + "WHERE o.role_id = ? AND o.holder_kind = ? AND o.holder_id = ?", MirrorStore::owned,
         roleId, holder.kind().column(), holder.id()));
+  }
+
+  /** A realm role a holder was granted here by a binding that has started, without a mapping yet. */
+  public record Started(String roleId, String roleName, Holder holder) {
+  }
+
+  /**
+   * Scheduled bindings granted in the gateway ({@code validFrom} set) that are in force now, of the
+   * tenant's realm roles to mirrored users and groups, whose mapping the gateway has not written yet
+   * (and Keycloak does not hold on its own).
+   */
+  public List<Started> startedWithoutMapping(String tenantId, Instant now) {
+    String sql = "SELECT DISTINCT r.id, r.name, m.kind, m.local_id FROM role_bindings b "
+        + "JOIN roles r ON r.id = b.role_id "
+        + "JOIN keycloak_mirrored m ON (m.kind = 'user' AND m.local_id = b.user_id) "
+        + "OR (m.kind = 'group' AND m.local_id = b.group_id) "
+        + "WHERE r.tenant_id = ? AND r.builtin = FALSE AND r.name NOT LIKE ? AND b.granted_by <> ? "
+        + "AND b.valid_from IS NOT NULL AND b.valid_from <= ? AND (b.valid_until IS NULL OR b.valid_until > ?) "
+        + "AND NOT EXISTS (SELECT 1 FROM keycloak_owned_mappings o WHERE o.role_id = r.id "
+        + "AND o.holder_kind = m.kind AND o.holder_id = m.local_id) "
+        + "AND NOT EXISTS (SELECT 1 FROM role_bindings k WHERE k.role_id = r.id AND k.granted_by = ? "
+        + "AND ((m.kind = 'user' AND k.user_id = m.local_id) OR (m.kind = 'group' AND k.group_id = m.local_id)))";
+    return query(sql, rs -> new Started(rs.getString(1), rs.getString(2), "group".equals(rs.getString(3))
+        ? Holder.group(rs.getString(4)) : Holder.user(rs.getString(4))), tenantId,
+        RealmMirror.RESERVED_ROLE_PREFIX + "%", RealmMirror.GRANTED_BY, Sql.ts(now), Sql.ts(now),
+        RealmMirror.GRANTED_BY);
   }
 
   /** Every mapping the gateway owns for roles of the tenant. */

@@ -314,6 +314,43 @@ class RealmMirrorTest {
   }
 
   @Test
+  void aScheduledBindingsMappingIsWrittenOnlyOnceItStartsAndRemovedWhenItEnds() {
+    mirror.apply("acme", realm(), Set.of(), now);
+    RecordingRealm realm = new RecordingRealm();
+    MirrorStore mappings = new MirrorStore(db);
+    dev.portcullis.gateway.support.MutableClock clock = new dev.portcullis.gateway.support.MutableClock(now);
+    KeycloakWriteThrough writeThrough = new KeycloakWriteThrough("acme", realm, mappings, clock);
+    MappingSweep sweep = new MappingSweep(mappings, realm);
+    var viewer = MirrorFixtures.role(db, "acme", "viewer");
+    Instant from = now.plus(Duration.ofHours(1));
+    Instant until = from.plus(Duration.ofHours(2));
+    var binding = new dev.portcullis.gateway.identity.store.RoleBinding("b-1", viewer.id(), ADA, null, from, until,
+        "next shift", "admin-1", now);
+
+    writeThrough.bindingCreated(binding, viewer);
+    store.bindRole(viewer.id(), ADA, null, from, until, "next shift", "admin-1");
+    assertThat(realm.calls).as("nothing in Keycloak before the binding starts").isEmpty();
+    assertThat(sweep.sweep("acme", clock.instant()).added()).isZero();
+
+    clock.advance(Duration.ofMinutes(61));
+    realm.failure = new dev.portcullis.gateway.identity.store.IamException(
+        dev.portcullis.gateway.identity.store.IamException.Kind.UNAVAILABLE, "Keycloak at x is unreachable: down");
+    MappingSweep.Result failed = sweep.sweep("acme", clock.instant());
+    assertThat(failed.added()).isZero();
+    assertThat(failed.failures().values()).singleElement().asString().contains("is not written to Keycloak yet");
+    assertThat(mappings.owned("acme")).as("tried again next round").isEmpty();
+    realm.failure = null;
+    assertThat(sweep.sweep("acme", clock.instant()).added()).isEqualTo(1);
+    assertThat(realm.calls).containsExactly("map viewer user " + ADA);
+    assertThat(mappings.owned("acme")).extracting(MirrorStore.Owned::validUntil).containsExactly(until);
+    assertThat(sweep.sweep("acme", clock.instant()).added()).as("written once").isZero();
+
+    clock.advance(Duration.ofHours(2));
+    assertThat(sweep.sweep("acme", clock.instant()).removed()).isEqualTo(1);
+    assertThat(realm.calls).containsExactly("map viewer user " + ADA, "unmap viewer user " + ADA);
+  }
+
+  @Test
   void aMappingStaysInKeycloakWhileAnotherBindingGrantedHereNeedsItOrKeycloakHoldsItItself() {
     mirror.apply("acme", realm(), Set.of(), now);
     RecordingRealm realm = new RecordingRealm();
