@@ -39,6 +39,9 @@ public final class Backup {
   static final String SIGNING_KEY = "keys/audit-signing-key.pem";
   static final String SIGNING_PUB = "keys/audit-signing-key.pem.pub";
   static final String TOTP_KEY = "keys/totp-secret.key";
+  /** Manifest names of the configured keys' ids. */
+  static final String TOTP_KEY_ID = "identity.mfa.secretKey";
+  static final String AUDIT_KEY_ID = "audit.encryption.key";
   static final String HEAD = "journal.head";
 
   private Backup() {
@@ -139,7 +142,25 @@ public final class Backup {
 
     manifest.put("journal", copyJournal(config.audit().directory(), archive)
         .put("encrypted", config.audit().encryptionKey() != null));
+    manifest.put("keys", configuredKeyIds(config));
     return archive.finish(manifest);
+  }
+
+  /**
+   * Keys set in the configuration (usually from the environment or a secret store) are not archived: they
+   * belong to whatever provides them, and the archive would otherwise carry every key in one place. Their ids
+   * are, so that a restore can refuse a target configured with other keys, which could not open the TOTP
+   * secrets or the journal segments.
+   */
+  private static JsonObject configuredKeyIds(GatewayConfig config) {
+    JsonObject ids = new JsonObject();
+    if (config.identityEnabled() && config.identity().mfa().secretKey() != null) {
+      ids.put(TOTP_KEY_ID, BackupKey.keyId(TOTP_KEY_ID, config.identity().mfa().secretKey()));
+    }
+    if (config.audit().encryptionKey() != null) {
+      ids.put(AUDIT_KEY_ID, BackupKey.keyId(AUDIT_KEY_ID, config.audit().encryptionKey()));
+    }
+    return ids;
   }
 
   /** Head first, then everything else in the directory; segments only up to their last complete line. */

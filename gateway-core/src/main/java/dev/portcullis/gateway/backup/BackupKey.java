@@ -80,9 +80,14 @@ public final class BackupKey {
    * so that a refusal can say which key sealed it. It reveals nothing usable about the key.
    */
   public static String fingerprint(byte[] key) {
+    return keyId("backup", key);
+  }
+
+  /** The same kind of public name for another key the archive depends on ({@code purpose} separates them). */
+  static String keyId(String purpose, byte[] key) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update("portcullis-backup-key-id\0".getBytes(StandardCharsets.US_ASCII));
+      sha.update(("portcullis-" + purpose + "-key-id\0").getBytes(StandardCharsets.US_ASCII));
       return HexFormat.of().formatHex(sha.digest(key), 0, 8);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -123,6 +123,7 @@ public final class Restore {
             + "the target configuration " + (encrypted ? "has no audit.encryption.key" : "sets audit.encryption.key")
             + ": use the same audit encryption setting (and key) as the original");
       }
+      requireSameKeys(manifest, target, staging);
       Map<String, Long> rows = new LinkedHashMap<>();
       JsonObject store = manifest.getJsonObject("store");
       if (store != null) {
@@ -141,6 +142,49 @@ public final class Restore {
       throw BackupException.failed("cannot write the restored files: " + e.getMessage(), e);
     } finally {
       deleteTree(staging);
+    }
+  }
+
+  /**
+   * The target must open what the archive holds: its journal segments with the same audit encryption key, its
+   * TOTP secrets with the key that sealed them (configured, or the generated one the archive carries).
+   */
+  private static void requireSameKeys(JsonObject manifest, GatewayConfig target, Path staging) throws IOException,
+      BackupException {
+    JsonObject archived = manifest.getJsonObject("keys", new JsonObject());
+    requireSameKey(Backup.AUDIT_KEY_ID, archived.getString(Backup.AUDIT_KEY_ID), target.audit().encryptionKey(),
+        "the archived journal segments");
+    if (!target.identityEnabled()) {
+      return;
+    }
+    String totp = archived.getString(Backup.TOTP_KEY_ID);
+    Path generated = staging.resolve(Backup.TOTP_KEY);
+    if (totp == null && Files.exists(generated)) {
+      byte[] key;
+      try {
+        key = java.util.Base64.getDecoder().decode(Files.readString(generated,
+            java.nio.charset.StandardCharsets.US_ASCII).trim());
+      } catch (IllegalArgumentException e) {
+        throw BackupException.refused("the archived " + Backup.TOTP_KEY + " is not base64 of a key");
+      }
+      totp = BackupKey.keyId(Backup.TOTP_KEY_ID, key);
+      if (target.identity().mfa().secretKey() == null) {
+        return; // the target uses the generated key file, which the restore puts in place
+      }
+    }
+    requireSameKey(Backup.TOTP_KEY_ID, totp, target.identity().mfa().secretKey(), "the archived TOTP secrets");
+  }
+
+  private static void requireSameKey(String field, String archivedId, byte[] targetKey, String what)
+      throws BackupException {
+    if (archivedId == null) {
+      return;
+    }
+    String targetId = targetKey == null ? null : BackupKey.keyId(field, targetKey);
+    if (!archivedId.equals(targetId)) {
+      throw BackupException.refused(what + " were sealed with the key whose id is " + archivedId + ", but the "
+          + "target configuration " + (targetId == null ? "sets no " + field : "sets " + field + " with id "
+          + targetId) + ": configure the original key (nothing was changed)");
     }
   }
 

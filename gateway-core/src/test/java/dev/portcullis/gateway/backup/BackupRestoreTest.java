@@ -140,7 +140,23 @@ class BackupRestoreTest {
       assertThat(noKey.exit()).isEqualTo(Cli.USAGE);
       assertThat(noKey.err()).contains("no backup key");
 
-      // restore into a fresh data directory and H2 file (a new config; the refused attempt wrote nothing)
+      // a target that would seal TOTP secrets with another key than the archive's could not open them
+      Path otherTotpKey = dst.resolve("other-totp-key.yaml");
+      Files.writeString(otherTotpKey, TestGateway.header(dst) + IdentityYaml.of("jdbc:h2:file:"
+          + dst.resolve("iam").toAbsolutePath(), ForkedGateway.freePort(), "  mfa: { secretKey: \""
+          + java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\" }", "") + """
+          routes:
+            - id: app
+              match: { pathPrefix: /app }
+              upstream: { targets: [ "%s" ] }
+          """.formatted(backends.echo()));
+      Run wrongTotpKey = cli(Map.of(), "restore", "--in", archive.toString(), "--config", otherTotpKey.toString(),
+          "--key-file", key.toString());
+      assertThat(wrongTotpKey.exit()).as(wrongTotpKey.toString()).isEqualTo(Cli.REFUSED);
+      assertThat(wrongTotpKey.err()).contains("the archived TOTP secrets were sealed with the key whose id is",
+          "sets identity.mfa.secretKey with id", "nothing was changed");
+
+      // restore into a fresh data directory and H2 file (a new config; the refused attempts wrote nothing)
       assertThat(dst.resolve("data")).doesNotExist();
       assertThat(dst.resolve("iam.mv.db")).doesNotExist();
       Run restore = cli(Map.of(), "restore", "--in", archive.toString(), "--config", dst.resolve("gateway.yaml")
