@@ -9,6 +9,7 @@ import dev.portcullis.gateway.identity.IdentityServices;
 import dev.portcullis.gateway.identity.store.Role;
 import dev.portcullis.gateway.identity.store.RoleBinding;
 import dev.portcullis.gateway.identity.store.User;
+import dev.portcullis.gateway.support.AdminClient;
 import dev.portcullis.gateway.support.ForkedGateway;
 import dev.portcullis.gateway.support.IdentityYaml;
 import dev.portcullis.gateway.support.MutableClock;
@@ -26,6 +27,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -38,6 +44,7 @@ class KeycloakSyncTest {
   static final String ADA = "0b7f5d2e-0000-4000-8000-000000000001";
   static final String BOB = "0b7f5d2e-0000-4000-8000-000000000002";
   static final String STAFF = "9c1e0000-0000-4000-8000-00000000000a";
+  static final String ADMIN_TOKEN = "pcl_" + dev.portcullis.gateway.identity.Secrets.random256();
 
   @TempDir
   Path dir;
@@ -82,7 +89,7 @@ class KeycloakSyncTest {
           - id: app
             match: { pathPrefix: /app }
             upstream: { targets: [ "http://127.0.0.1:9" ] }
-        """, Map.of(), clock);
+        """, Map.of(dev.portcullis.gateway.admin.AdminApi.BOOTSTRAP_ENV, ADMIN_TOKEN), clock);
   }
 
   private IdentityServices identity() {
@@ -188,6 +195,55 @@ class KeycloakSyncTest {
     keycloak.roleUsers.get("journal-reader").remove(BOB);
     keycloak.publish();
     assertThat(sync().sweep().removed()).as("removed once").isZero();
+  }
+
+  @Test
+  void theAdminApiWritesRolesToTheRealmAndAnswersKeycloaksRefusalsAsProblemsThatChangeNothing() {
+    keycloak.publish();
+    startGateway();
+    AdminClient admin = AdminClient.of(gateway, ADMIN_TOKEN);
+    var roles = "/admin/v1/roles";
+    java.util.function.Function<String, io.vertx.core.json.JsonObject> role = name -> new io.vertx.core.json.JsonObject()
+        .put("tenant", "acme").put("name", name).put("permissions", new io.vertx.core.json.JsonArray().add("ledger:read"));
+    java.util.function.Supplier<List<String>> localRoles = () -> admin.get(roles + "?tenant=acme").json()
+        .getJsonArray("items").stream().map(r -> ((io.vertx.core.json.JsonObject) r).getString("name")).toList();
+
+    AdminClient.Response user = admin.post("/admin/v1/users", new io.vertx.core.json.JsonObject().put("tenant", "acme")
+        .put("username", "zed"));
+    assertThat(user.status()).isEqualTo(409);
+    assertThat(user.key()).isEqualTo("MANAGED_EXTERNALLY");
+    assertThat(user.detail()).contains("managed in Keycloak");
+
+    keycloak.server.stubFor(post(urlPathEqualTo("/admin/realms/acme/roles")).willReturn(aResponse().withStatus(201)));
+    assertThat(admin.post(roles, role.apply("ledger")).status()).isEqualTo(201);
+    keycloak.server.verify(postRequestedFor(urlPathEqualTo("/admin/realms/acme/roles"))
+        .withRequestBody(containing("\"ledger\"")).withRequestBody(containing("ledger:read")));
+
+    keycloak.server.stubFor(post(urlPathEqualTo("/admin/realms/acme/roles")).willReturn(RealmStub.json(409,
+        new io.vertx.core.json.JsonObject().put("errorMessage", "Role with name auditing already exists"))));
+    AdminClient.Response conflict = admin.post(roles, role.apply("auditing"));
+    assertThat(conflict.status()).as(conflict.body()).isEqualTo(409);
+    assertThat(conflict.detail()).isEqualTo("role 'auditing' already exists in Keycloak realm 'acme'");
+
+    keycloak.failAdmin(401);
+    AdminClient.Response refused = admin.post(roles, role.apply("reporting"));
+    assertThat(refused.status()).as(refused.body()).isEqualTo(503);
+    assertThat(refused.key()).isEqualTo("IAM_UNAVAILABLE");
+    assertThat(refused.detail()).contains("Keycloak").doesNotContain(RealmStub.SECRET);
+    AdminClient.Response binding = admin.post("/admin/v1/bindings", new io.vertx.core.json.JsonObject()
+        .put("role", "viewer").put("user", ADA).put("reason", "cover"));
+    assertThat(binding.status()).as(binding.body()).isEqualTo(503);
+    assertThat(admin.get("/admin/v1/bindings?user=" + ADA).json().getJsonArray("items").stream()
+        .map(b -> ((io.vertx.core.json.JsonObject) b).getString("role")).toList())
+        .as("no local binding of a mapping Keycloak refused").doesNotContain("viewer");
+
+    String url = keycloak.url();
+    keycloak.server.stop();
+    AdminClient.Response down = admin.post(roles, role.apply("exporting"));
+    assertThat(down.status()).as(down.body()).isEqualTo(503);
+    assertThat(down.detail()).contains("Keycloak at " + url);
+
+    assertThat(localRoles.get()).contains("ledger").doesNotContain("auditing", "reporting", "exporting");
   }
 
   @Test
