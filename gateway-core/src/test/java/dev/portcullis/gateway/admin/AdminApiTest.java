@@ -68,7 +68,7 @@ class AdminApiTest {
     try {
       // each operation of these parts of the API was called here (and its answer checked against the document)
       assertThat(AdminClient.called()).containsAll(root.contract().operationIds(Set.of("tenants", "users", "groups",
-          "roles", "bindings", "tokens", "sessions", "tools")));
+          "roles", "bindings", "tokens", "sessions", "tools", "network-sets")));
     } finally {
       gateway.close();
       backends.close();
@@ -556,6 +556,40 @@ class AdminApiTest {
     assertThat(root.call("DELETE", "/admin/v1/roles/" + role.json().getString("id"), null,
         Map.of("If-Match", changed.etag())).status()).isEqualTo(204);
     assertThat(deleteEvents.get()).isEqualTo(1);
+  }
+
+  @Test
+  void networkSetsNeedPowerOverEveryTenantAndChangeUnderIfMatch() {
+    AdminClient tenantAdmin = adminOf("acme", "acme-net-admin", "tenant-admin", List.of("iam:read", "iam:write"));
+    AdminClient auditor = adminOf("acme", "net-auditor", "auditor", List.of("audit:read"));
+    String set = "/admin/v1/network-sets/branch-office";
+    JsonObject office = new JsonObject().put("description", "branch office")
+        .put("cidrs", new JsonArray().add("192.0.2.0/24"));
+    assertProblem(tenantAdmin.put(set, office, null), 403, "PERMISSION_REQUIRED", "every tenant");
+    assertProblem(tenantAdmin.get("/admin/v1/network-sets"), 403, "PERMISSION_REQUIRED", "every tenant");
+    assertProblem(auditor.put(set, office, null), 403, "PERMISSION_REQUIRED", "iam:write");
+    assertThat(root.get(set).status()).as("refusals changed nothing").isEqualTo(404);
+
+    Response created = root.put(set, office, null);
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    assertProblem(root.put(set, office, null), 409, "CONFLICT", "If-Match");
+    Response bad = root.put(set, new JsonObject().put("cidrs", new JsonArray().add("192.0.2.0/24")
+        .add("192.0.2.300/24")), created.etag());
+    assertProblem(bad, 400, "INVALID_FIELD", "cidrs[1]");
+    assertThat(bad.json().getString("field")).isEqualTo("cidrs[1]");
+    assertThat(root.get(set).json().getJsonArray("cidrs")).containsExactly("192.0.2.0/24");
+    assertThat(root.get("/admin/v1/network-sets").json().getJsonArray("items").stream()
+        .map(i -> ((JsonObject) i).getString("name")).toList()).contains("branch-office");
+
+    Response replaced = root.put(set, new JsonObject().put("cidrs", new JsonArray().add("198.51.100.0/24")),
+        created.etag());
+    assertThat(replaced.status()).as(replaced.body()).isEqualTo(200);
+    assertProblem(root.put(set, office, created.etag()), 412, "PRECONDITION_FAILED", null);
+    assertProblem(root.call("DELETE", set, null, Map.of("If-Match", created.etag())), 412, "PRECONDITION_FAILED",
+        null);
+    assertThat(root.get(set).json().getJsonArray("cidrs")).containsExactly("198.51.100.0/24");
+    assertThat(root.call("DELETE", set, null, Map.of("If-Match", replaced.etag())).status()).isEqualTo(204);
+    assertThat(root.get(set).status()).isEqualTo(404);
   }
 
   @Test
