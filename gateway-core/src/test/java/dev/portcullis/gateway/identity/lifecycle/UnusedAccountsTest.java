@@ -93,6 +93,11 @@ class UnusedAccountsTest {
     String samToken = boot.post("/admin/v1/users/" + scripted + "/tokens", new JsonObject().put("name", "cron")
         .put("scopes", new JsonArray().add("records:read"))).json().getString("secret");
     assertThat(signIn("idle-ida", "idle-ida-long-password")).isEqualTo(303);
+    boot.post("/admin/v1/bindings", new JsonObject().put("role", "records-reader").put("user", idle)
+        .put("reason", "reports"));
+    String idaToken = boot.post("/admin/v1/users/" + idle + "/tokens", new JsonObject().put("name", "spare")
+        .put("scopes", new JsonArray().add("records:read"))
+        .put("expiresAt", CLOCK.instant().plus(Duration.ofDays(300)).toString())).json().getString("secret");
 
     CLOCK.advance(Duration.ofDays(60));
     assertThat(signIn("active-al", "active-al-long-password")).isEqualTo(303);
@@ -100,7 +105,11 @@ class UnusedAccountsTest {
     assertThat(admin.get("/admin/v1/me").status()).as("so is the admin's").isEqualTo(200);
     CLOCK.advance(Duration.ofDays(31));
 
+    var sessions = gateway.gateway().identity().sessions();
+    String idaSession = TestGateway.await(sessions.create(idle, "acme", "idle-ida", "pwd"));
     assertThat(TestGateway.await(gateway.gateway().identity().lifecycle().sweep())).isGreaterThanOrEqualTo(1);
+    assertThat(TestGateway.await(sessions.find(idaSession))).as("a disabled account's session ends").isNull();
+    assertThat(admin.as(idaToken).get("/admin/v1/me").status()).as("and its tokens stop").isEqualTo(401);
     assertThat(status(idle)).isEqualTo("disabled");
     assertThat(status(active)).isEqualTo("active");
     assertThat(status(scripted)).isEqualTo("active");
