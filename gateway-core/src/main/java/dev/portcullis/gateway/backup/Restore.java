@@ -23,8 +23,9 @@ import java.util.stream.Stream;
 /**
  * Checks an archive, and restores one into the empty data directory and empty IAM store that a configuration
  * names. Nothing is written to the target until the whole archive has been decrypted and checked against its
- * manifest (into a private staging directory beside the data directory, removed afterwards); the store is
- * loaded in one transaction; the files are moved into place last.
+ * manifest (into a private staging directory beside the data directory, removed afterwards); then the files
+ * are moved into place and the store is loaded in one transaction, and if either fails the files placed are
+ * removed again.
  *
  * <p>Where each entry goes is decided by the <em>target</em> configuration: {@code tls/} into its
  * {@code dataDir/tls}, the checkpoint key pair to its {@code audit.signingKey}, the TOTP key to its generated
@@ -124,22 +125,33 @@ public final class Restore {
             + ": use the same audit encryption setting (and key) as the original");
       }
       requireSameKeys(manifest, target, staging);
-      Map<String, Long> rows = new LinkedHashMap<>();
       JsonObject store = manifest.getJsonObject("store");
-      if (store != null) {
-        rows = restoreStore(target, store, staging);
+      if (store != null && !target.identityEnabled()) {
+        throw BackupException.failed("the archive holds an IAM store but the target configuration has no identity "
+            + "section to restore it into");
       }
-      int files = place(staging.resolve("tls"), dataDir.resolve("tls"));
-      files += placeFile(staging.resolve(Backup.SIGNING_KEY), signingKey);
-      files += placeFile(staging.resolve(Backup.SIGNING_PUB), signingKey.resolveSibling(signingKey.getFileName()
-          + ".pub"));
-      if (target.identityEnabled()) {
-        files += placeFile(staging.resolve(Backup.TOTP_KEY), target.identity().mfa().secretKeyFile().toAbsolutePath());
+      // Files first, the store last: whatever fails, the files placed so far are taken away again, so that
+      // a failed restore leaves the target as empty as it found it and can be tried again.
+      Placed placed = new Placed();
+      try {
+        placed.tree(staging.resolve("tls"), dataDir.resolve("tls"));
+        placed.file(staging.resolve(Backup.SIGNING_KEY), signingKey);
+        placed.file(staging.resolve(Backup.SIGNING_PUB), signingKey.resolveSibling(signingKey.getFileName()
+            + ".pub"));
+        if (target.identityEnabled()) {
+          placed.file(staging.resolve(Backup.TOTP_KEY), target.identity().mfa().secretKeyFile().toAbsolutePath());
+        }
+        placed.tree(staging.resolve("audit"), journal);
+        Map<String, Long> rows = store == null ? new LinkedHashMap<>() : restoreStore(target, store, staging);
+        return new Result(manifest, rows, placed.files.size());
+      } catch (IOException e) {
+        placed.undo();
+        throw BackupException.failed("cannot write the restored files (those written were removed again): "
+            + e.getMessage(), e);
+      } catch (BackupException | RuntimeException e) {
+        placed.undo();
+        throw e;
       }
-      files += place(staging.resolve("audit"), journal);
-      return new Result(manifest, rows, files);
-    } catch (IOException e) {
-      throw BackupException.failed("cannot write the restored files: " + e.getMessage(), e);
     } finally {
       deleteTree(staging);
     }
@@ -149,8 +161,8 @@ public final class Restore {
    * The target must open what the archive holds: its journal segments with the same audit encryption key, its
    * TOTP secrets with the key that sealed them (configured, or the generated one the archive carries).
    */
-  private static void requireSameKeys(JsonObject manifest, GatewayConfig target, Path staging) throws IOException,
-      BackupException {
+  private static void requireSameKeys(JsonObject manifest, GatewayConfig target, Path staging)
+      throws BackupException {
     JsonObject archived = manifest.getJsonObject("keys", new JsonObject());
     requireSameKey(Backup.AUDIT_KEY_ID, archived.getString(Backup.AUDIT_KEY_ID), target.audit().encryptionKey(),
         "the archived journal segments");
@@ -164,8 +176,8 @@ public final class Restore {
       try {
         key = java.util.Base64.getDecoder().decode(Files.readString(generated,
             java.nio.charset.StandardCharsets.US_ASCII).trim());
-      } catch (IllegalArgumentException e) {
-        throw BackupException.refused("the archived " + Backup.TOTP_KEY + " is not base64 of a key");
+      } catch (IllegalArgumentException | IOException e) {
+        throw BackupException.refused("the archived " + Backup.TOTP_KEY + " cannot be read as base64 of a key");
       }
       totp = BackupKey.keyId(Backup.TOTP_KEY_ID, key);
       if (target.identity().mfa().secretKey() == null) {
@@ -190,10 +202,6 @@ public final class Restore {
 
   private static Map<String, Long> restoreStore(GatewayConfig target, JsonObject store, Path staging)
       throws BackupException {
-    if (!target.identityEnabled()) {
-      throw BackupException.failed("the archive holds an IAM store but the target configuration has no identity "
-          + "section to restore it into");
-    }
     MigrationVersion version = MigrationVersion.fromVersion(store.getString("schemaVersion"));
     try (HikariDataSource source = StoreSnapshot.open(target.identity().store())) {
       MigrationVersion known = StoreSnapshot.newestKnown(source);
@@ -250,34 +258,65 @@ public final class Restore {
     }
   }
 
-  /** Moves every file under {@code from} to the same place under {@code to}; returns how many. */
-  private static int place(Path from, Path to) throws IOException {
-    if (!Files.isDirectory(from)) {
-      return 0;
-    }
-    int n = 0;
-    try (Stream<Path> walk = Files.walk(from)) {
-      for (Path file : walk.filter(Files::isRegularFile).sorted().toList()) {
-        n += placeFile(file, to.resolve(from.relativize(file).toString()));
+  /** The files (and directories) a restore put in place, to take away again if it cannot finish. */
+  private static final class Placed {
+    final java.util.List<Path> files = new java.util.ArrayList<>();
+    final java.util.List<Path> directories = new java.util.ArrayList<>();
+
+    /** Moves every file under {@code from} to the same place under {@code to}. */
+    void tree(Path from, Path to) throws IOException {
+      if (!Files.isDirectory(from)) {
+        return;
+      }
+      try (Stream<Path> walk = Files.walk(from)) {
+        for (Path file : walk.filter(Files::isRegularFile).sorted().toList()) {
+          file(file, to.resolve(from.relativize(file).toString()));
+        }
       }
     }
-    return n;
-  }
 
-  private static int placeFile(Path from, Path to) throws IOException {
-    if (!Files.exists(from)) {
-      return 0;
+    void file(Path from, Path to) throws IOException {
+      if (!Files.exists(from)) {
+        return;
+      }
+      createDirectories(to.getParent());
+      if (Files.exists(to)) {
+        throw new FileAlreadyExistsException(to.toString(), null, "appeared during the restore");
+      }
+      try {
+        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+      } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+        Files.move(from, to); // another file system: copied, then removed from staging
+      }
+      files.add(to);
     }
-    Files.createDirectories(to.getParent());
-    if (Files.exists(to)) {
-      throw new FileAlreadyExistsException(to.toString(), null, "appeared during the restore");
+
+    private void createDirectories(Path dir) throws IOException {
+      if (dir == null || Files.isDirectory(dir)) {
+        return;
+      }
+      createDirectories(dir.getParent());
+      Files.createDirectory(dir);
+      directories.add(dir);
     }
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-    } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-      Files.move(from, to); // another file system: copied, then removed from staging
+
+    /** Best effort: the target was checked empty, so nothing here was there before. */
+    void undo() {
+      for (Path file : files) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+          // left for the operator; the next attempt names it
+        }
+      }
+      for (int i = directories.size() - 1; i >= 0; i--) {
+        try {
+          Files.deleteIfExists(directories.get(i));
+        } catch (IOException ignored) {
+          // not empty (someone else wrote there): left as it is
+        }
+      }
     }
-    return 1;
   }
 
   private static void deleteTree(Path dir) {

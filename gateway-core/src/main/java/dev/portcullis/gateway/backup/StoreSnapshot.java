@@ -216,7 +216,8 @@ final class StoreSnapshot {
         c.commit();
       } catch (SQLException | IOException | RuntimeException e) {
         c.rollback();
-        throw BackupException.failed("cannot restore the IAM store (nothing of it was kept): " + e.getMessage(), e);
+        throw BackupException.failed("cannot restore the IAM store (its rows were rolled back, but its tables were "
+            + "created at schema version " + version + ": drop them before trying again): " + e.getMessage(), e);
       }
     } catch (SQLException e) {
       throw BackupException.failed("cannot restore the IAM store: " + e.getMessage(), e);

@@ -156,6 +156,17 @@ class BackupRestoreTest {
       assertThat(wrongTotpKey.err()).contains("the archived TOTP secrets were sealed with the key whose id is",
           "sets identity.mfa.secretKey with id", "nothing was changed");
 
+      // a restore that cannot place a file takes away what it placed and leaves the store alone
+      Path blocked = Files.writeString(dst.resolve("blocked"), "a file where a directory should be");
+      Path unwritable = dst.resolve("unwritable.yaml");
+      Files.writeString(unwritable, restoredYaml + "audit:\n  signingKey: \"" + blocked.resolve("key.pem") + "\"\n");
+      Run halfway = cli(Map.of(), "restore", "--in", archive.toString(), "--config", unwritable.toString(),
+          "--key-file", key.toString());
+      assertThat(halfway.exit()).as(halfway.toString()).isEqualTo(Cli.FAILED);
+      assertThat(halfway.err()).contains("those written were removed again");
+      assertThat(dst.resolve("data/tls")).as("the TLS pair placed before the failure").doesNotExist();
+      Files.delete(blocked);
+
       // restore into a fresh data directory and H2 file (a new config; the refused attempts wrote nothing)
       assertThat(dst.resolve("data")).doesNotExist();
       assertThat(dst.resolve("iam.mv.db")).doesNotExist();
