@@ -133,6 +133,8 @@ public final class Restore {
       // Files first, the store last: whatever fails, the files placed so far are taken away again, so that
       // a failed restore leaves the target as empty as it found it and can be tried again.
       Placed placed = new Placed();
+      Map<String, Long> rows = new LinkedHashMap<>();
+      MigrationVersion version = store == null ? null : MigrationVersion.fromVersion(store.getString("schemaVersion"));
       try {
         placed.tree(staging.resolve("tls"), dataDir.resolve("tls"));
         placed.file(staging.resolve(Backup.SIGNING_KEY), signingKey);
@@ -142,8 +144,9 @@ public final class Restore {
           placed.file(staging.resolve(Backup.TOTP_KEY), target.identity().mfa().secretKeyFile().toAbsolutePath());
         }
         placed.tree(staging.resolve("audit"), journal);
-        Map<String, Long> rows = store == null ? new LinkedHashMap<>() : restoreStore(target, store, staging);
-        return new Result(manifest, rows, placed.files.size());
+        if (store != null) {
+          rows = loadStore(target, version, staging);
+        }
       } catch (IOException e) {
         placed.undo();
         throw BackupException.failed("cannot write the restored files (those written were removed again): "
@@ -152,6 +155,13 @@ public final class Restore {
         placed.undo();
         throw e;
       }
+      if (store != null) {
+        // the restore stands from here on (no undo): a failed upgrade is tried again by the gateway at start
+        try (HikariDataSource source = StoreSnapshot.open(target.identity().store())) {
+          StoreSnapshot.upgrade(source, version);
+        }
+      }
+      return new Result(manifest, rows, placed.files.size());
     } finally {
       deleteTree(staging);
     }
@@ -200,9 +210,8 @@ public final class Restore {
     }
   }
 
-  private static Map<String, Long> restoreStore(GatewayConfig target, JsonObject store, Path staging)
+  private static Map<String, Long> loadStore(GatewayConfig target, MigrationVersion version, Path staging)
       throws BackupException {
-    MigrationVersion version = MigrationVersion.fromVersion(store.getString("schemaVersion"));
     try (HikariDataSource source = StoreSnapshot.open(target.identity().store())) {
       MigrationVersion known = StoreSnapshot.newestKnown(source);
       if (version.isNewerThan(known)) {
@@ -221,7 +230,7 @@ public final class Restore {
           staged.put(table.name(), file);
         }
       }
-      return StoreSnapshot.restore(source, version, staged);
+      return StoreSnapshot.load(source, version, staged);
     }
   }
 

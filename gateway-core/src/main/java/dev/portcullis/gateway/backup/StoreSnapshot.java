@@ -201,6 +201,14 @@ final class StoreSnapshot {
    */
   static Map<String, Long> restore(DataSource target, MigrationVersion version, Map<String, Path> staged)
       throws BackupException {
+    Map<String, Long> counts = load(target, version, staged);
+    upgrade(target, version);
+    return counts;
+  }
+
+  /** Migrates an empty store to {@code version} and loads the staged tables in one transaction. */
+  static Map<String, Long> load(DataSource target, MigrationVersion version, Map<String, Path> staged)
+      throws BackupException {
     Flyway.configure().dataSource(target).locations(MIGRATIONS).failOnMissingLocations(true)
         .target(version).load().migrate();
     Map<String, Long> counts = new LinkedHashMap<>();
@@ -222,8 +230,18 @@ final class StoreSnapshot {
     } catch (SQLException e) {
       throw BackupException.failed("cannot restore the IAM store: " + e.getMessage(), e);
     }
-    flyway(target).migrate();
     return counts;
+  }
+
+  /** Migrates a loaded store from the archive's {@code version} to this build's newest. */
+  static void upgrade(DataSource target, MigrationVersion version) throws BackupException {
+    try {
+      flyway(target).migrate();
+    } catch (RuntimeException e) {
+      throw BackupException.failed("the IAM store was restored at schema version " + version + " and the files "
+          + "are in place, but migrating it to this build's schema failed (the gateway tries again at start): "
+          + e.getMessage(), e);
+    }
   }
 
   private static long load(Connection c, String table, Path file) throws SQLException, IOException {
