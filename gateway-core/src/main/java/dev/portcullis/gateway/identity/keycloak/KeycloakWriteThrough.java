@@ -81,7 +81,9 @@ public final class KeycloakWriteThrough implements IamWriteThrough {
     try {
       realm.addMapping(role.name(), holder);
     } catch (RuntimeException e) {
-      store.restore(role.id(), holder, before);
+      if (!MappingSweep.mayHaveApplied(e)) {
+        store.restore(role.id(), holder, before);
+      } // else the record stays: an orphan the sweep removes from Keycloak, never imported as Keycloak's own
       throw e;
     }
   }

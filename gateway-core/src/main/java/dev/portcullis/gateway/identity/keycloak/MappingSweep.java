@@ -22,6 +22,14 @@ public final class MappingSweep {
 
   private final MirrorStore store;
   private final RealmWriter realm;
+  /**
+   * Started mappings whose write failed in a way Keycloak may or may not have applied: recorded as
+   * the gateway's (so never imported as Keycloak's own), and written again each round until
+   * Keycloak confirms (adding a mapping it has is harmless). Kept in memory: after a restart such a
+   * mapping may stay missing from Keycloak, which hides the role from Keycloak-aware applications
+   * but never grants it.
+   */
+  private final java.util.Set<MirrorStore.Started> uncertain = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   MappingSweep(MirrorStore store, RealmWriter realm) {
     this.store = store;
@@ -66,18 +74,38 @@ public final class MappingSweep {
     return new Result(added, removed, failures);
   }
 
+  /**
+   * Whether Keycloak may have made a write that failed: a timeout or a server error can come after
+   * the change. Then the gateway keeps its record of the mapping, so that a mapping Keycloak did
+   * write is never taken for Keycloak's own (a binding without end) by the next mirror round.
+   */
+  static boolean mayHaveApplied(RuntimeException e) {
+    return !(e instanceof IamException iam) || iam.kind() == IamException.Kind.UNAVAILABLE;
+  }
+
   /** Writes the mappings of scheduled bindings that have started since the last round. */
   private int addStarted(String tenantId, Instant now, Map<String, String> failures) {
     int added = 0;
-    for (MirrorStore.Started started : store.startedWithoutMapping(tenantId, now)) {
+    java.util.Set<MirrorStore.Started> due = new java.util.LinkedHashSet<>(uncertain);
+    due.addAll(store.startedWithoutMapping(tenantId, now));
+    for (MirrorStore.Started started : due) {
       MirrorStore.Cover cover = store.cover(started.roleId(), started.holder(), null, now);
+      if (!cover.any()) {
+        uncertain.remove(started); // its binding ended or went meanwhile: the removal pass below handles it
+        continue;
+      }
       // recorded first, as at a binding's creation: the sync must not import it as Keycloak's own
       var before = store.own(started.roleId(), started.holder(), cover.until(), now);
       try {
         realm.addMapping(started.roleName(), started.holder());
+        uncertain.remove(started);
         added++;
       } catch (IamException e) {
-        store.restore(started.roleId(), started.holder(), before);
+        if (mayHaveApplied(e)) {
+          uncertain.add(started); // the record stays: a mapping Keycloak did write is never taken for its own
+        } else {
+          store.restore(started.roleId(), started.holder(), before);
+        }
         failures.put("start:" + started.roleId() + ":" + started.holder(), "the mapping of role '"
             + started.roleName() + "' to " + started.holder() + " is not written to Keycloak yet: " + e.getMessage());
       }

@@ -197,7 +197,10 @@ class KeycloakFailuresTest {
     IamException e = failure(() -> writeThrough.bindingCreated(timed, auditor));
     assertThat(e.kind()).isEqualTo(IamException.Kind.UNAVAILABLE);
     assertThat(e.getMessage()).isEqualTo("Keycloak at " + keycloak.url() + " failed: HTTP 503 on user u-1");
-    assertThat(new MirrorStore(database.dataSource()).owned("acme")).as("the gateway's record of it undone").isEmpty();
+    // a 503 may come after Keycloak made the change: the gateway's record of the mapping stays, so that the
+    // mirror never imports it as Keycloak's own, and the sweep removes it (no binding needs it) after the grace
+    assertThat(new MirrorStore(database.dataSource()).owned("acme")).singleElement()
+        .satisfies(o -> assertThat(o.roleName()).isEqualTo("auditor"));
   }
 
   private JdbcIamStore store() {

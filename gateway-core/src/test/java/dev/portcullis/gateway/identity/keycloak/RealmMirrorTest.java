@@ -334,13 +334,18 @@ class RealmMirrorTest {
 
     clock.advance(Duration.ofMinutes(61));
     realm.failure = new dev.portcullis.gateway.identity.store.IamException(
+        dev.portcullis.gateway.identity.store.IamException.Kind.NOT_FOUND, "role 'viewer' is not in realm 'acme'");
+    assertThat(sweep.sweep("acme", clock.instant()).added()).isZero();
+    assertThat(mappings.owned("acme")).as("a plain refusal wrote nothing: no record kept").isEmpty();
+    realm.failure = new dev.portcullis.gateway.identity.store.IamException(
         dev.portcullis.gateway.identity.store.IamException.Kind.UNAVAILABLE, "Keycloak at x is unreachable: down");
     MappingSweep.Result failed = sweep.sweep("acme", clock.instant());
     assertThat(failed.added()).isZero();
     assertThat(failed.failures().values()).singleElement().asString().contains("is not written to Keycloak yet");
-    assertThat(mappings.owned("acme")).as("tried again next round").isEmpty();
+    assertThat(mappings.owned("acme")).as("kept: Keycloak may have written it, and must not import it as its own")
+        .hasSize(1);
     realm.failure = null;
-    assertThat(sweep.sweep("acme", clock.instant()).added()).isEqualTo(1);
+    assertThat(sweep.sweep("acme", clock.instant()).added()).as("written again next round").isEqualTo(1);
     assertThat(realm.calls).containsExactly("map viewer user " + ADA);
     assertThat(mappings.owned("acme")).extracting(MirrorStore.Owned::validUntil).containsExactly(until);
     assertThat(sweep.sweep("acme", clock.instant()).added()).as("written once").isZero();
