@@ -76,7 +76,7 @@ final class AdminBootstrap {
     var existing = Sql.withConnection(db, "bootstrap token", c -> Sql.query(c, "SELECT expires_at FROM api_tokens "
         + "WHERE token_hash = ?", rs -> Sql.instant(rs, 1), hash));
     if (!existing.isEmpty()) {
-      if (existing.get(0).isAfter(clock.instant())) {
+      if (existing.get(0) == null || existing.get(0).isAfter(clock.instant())) {
         LOG.info("{} is the bootstrap admin token created earlier; it works until {}", ENV, existing.get(0));
       } else {
         LOG.warn("{} is the bootstrap admin token created earlier; it expired at {} and is refused. Unset it (a new "

@@ -96,9 +96,13 @@ public final class TestGateway implements AutoCloseable {
     return "https://127.0.0.1:" + adminPort() + path;
   }
 
+  /** Replaces the file at once (as an editor or a ConfigMap swap does), so no poll reads half of it. */
   public void rewriteConfig(String yaml) {
     try {
-      Files.writeString(configFile, yaml);
+      Path next = configFile.resolveSibling(configFile.getFileName() + ".next");
+      Files.writeString(next, yaml);
+      Files.move(next, configFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
