@@ -18,8 +18,10 @@ import java.util.concurrent.TimeoutException;
 /**
  * Runs admin work on the IAM workers: reads on a connection of their own, changes in one
  * transaction whose audit event is journaled (synchronously) before it commits. A journal that
- * cannot take the event rolls the change back, so no change goes unrecorded; a commit that fails
- * after it leaves an event for a change that did not happen, never the other way round.
+ * cannot take the event rolls the change back, so no change goes unrecorded. A change that fails
+ * after its event was journaled (Keycloak refused the write-through, the commit failed) is followed
+ * by {@code admin.change-abandoned} naming those events, so the journal never claims a change that
+ * did not happen.
  */
 final class AdminStore {
 
@@ -36,6 +38,7 @@ final class AdminStore {
   }
 
   private static final long JOURNAL_WAIT_SECONDS = 10;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AdminStore.class);
 
   private final Iam iam;
   private final DataSource db;
@@ -80,9 +83,35 @@ final class AdminStore {
   <T> Future<T> change(AdminCaller who, Change<T> work) {
     // The caller's pseudonym first: looked up inside the transaction it would need a second
     // connection while this one is held, and enough concurrent changes could then starve the pool.
-    return audit.pseudonymOf(who.subject()).compose(pseudonym -> workers.executeBlocking(() -> Sql.inTransaction(db,
-        "admin change", c -> work.run(c, (action, tenant, targetType, target, changes) -> journal(who, action,
-            tenant, targetType, target, changes))), false));
+    return audit.pseudonymOf(who.subject()).compose(pseudonym -> workers.executeBlocking(() -> {
+      java.util.List<Long> journaled = new java.util.ArrayList<>(1);
+      String[] tenantOf = new String[1];
+      try {
+        return Sql.inTransaction(db, "admin change", c -> work.run(c, (action, tenant, targetType, target, changes) -> {
+          journaled.add(journal(who, action, tenant, targetType, target, changes));
+          tenantOf[0] = tenant;
+        }));
+      } catch (RuntimeException e) {
+        if (!journaled.isEmpty()) {
+          abandoned(who, tenantOf[0], journaled, e);
+        }
+        throw e;
+      }
+    }, false));
+  }
+
+  /** Journals that the change whose events are {@code events} (this instance's sequence numbers) did not happen. */
+  private void abandoned(AdminCaller who, String tenant, java.util.List<Long> events, RuntimeException cause) {
+    String reason = cause instanceof AdminError admin ? admin.problem().key()
+        : cause instanceof dev.portcullis.gateway.identity.store.IamException iam ? "IAM_" + iam.kind().name()
+        : cause.getClass().getSimpleName();
+    String seqs = events.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(" "));
+    try {
+      journal(who, "change-abandoned", tenant, "journal", seqs, Map.of("reason", reason));
+    } catch (RuntimeException e) {
+      LOG.warn("Events {} of the journal record an admin change that was rolled back ({}), and the journal could "
+          + "not take admin.change-abandoned: {}", seqs, reason, e.toString());
+    }
   }
 
   /** Journals an admin action that changes nothing in the store (e.g. a session revoked). */
@@ -91,13 +120,13 @@ final class AdminStore {
     return audit.admin(who.subject(), tenant, action, targetType, target, changes).mapEmpty();
   }
 
-  private void journal(AdminCaller who, String action, String tenant, String targetType, String target,
+  private long journal(AdminCaller who, String action, String tenant, String targetType, String target,
       Map<String, String> changes) {
     Map<String, String> clean = new LinkedHashMap<>();
     changes.forEach((k, v) -> clean.put(k, v == null ? "" : v));
     try {
-      audit.admin(who.subject(), tenant, action, targetType, target, clean).toCompletionStage().toCompletableFuture()
-          .get(JOURNAL_WAIT_SECONDS, TimeUnit.SECONDS);
+      return audit.admin(who.subject(), tenant, action, targetType, target, clean).toCompletionStage()
+          .toCompletableFuture().get(JOURNAL_WAIT_SECONDS, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while journaling admin." + action, e);

@@ -198,7 +198,7 @@ class KeycloakSyncTest {
   }
 
   @Test
-  void theAdminApiWritesRolesToTheRealmAndAnswersKeycloaksRefusalsAsProblemsThatChangeNothing() {
+  void theAdminApiWritesRolesToTheRealmAndAnswersKeycloaksRefusalsAsProblemsThatChangeNothing() throws Exception {
     keycloak.publish();
     startGateway();
     AdminClient admin = AdminClient.of(gateway, ADMIN_TOKEN);
@@ -224,6 +224,15 @@ class KeycloakSyncTest {
     AdminClient.Response conflict = admin.post(roles, role.apply("auditing"));
     assertThat(conflict.status()).as(conflict.body()).isEqualTo(409);
     assertThat(conflict.detail()).isEqualTo("role 'auditing' already exists in Keycloak realm 'acme'");
+    // its event was journaled before Keycloak answered: the journal says the change did not happen
+    JsonNode attempted = events("admin.role-create").stream()
+        .filter(e -> e.path("changes").path("name").asText().equals("auditing")).findFirst().orElseThrow();
+    assertThat(events("admin.change-abandoned")).singleElement().satisfies(e -> {
+      assertThat(e.path("target").asText()).isEqualTo(attempted.path("seq").asText());
+      assertThat(e.path("targetType").asText()).isEqualTo("journal");
+      assertThat(e.path("tenant").asText()).isEqualTo("acme");
+      assertThat(e.path("changes").path("reason").asText()).isEqualTo("IAM_CONFLICT");
+    });
 
     keycloak.failAdmin(401);
     AdminClient.Response refused = admin.post(roles, role.apply("reporting"));
@@ -244,6 +253,11 @@ class KeycloakSyncTest {
     assertThat(down.detail()).contains("Keycloak at " + url);
 
     assertThat(localRoles.get()).contains("ledger").doesNotContain("auditing", "reporting", "exporting");
+    assertThat(events("admin.change-abandoned")).as("one for each refused change").hasSize(4);
+    var schema = AuditTrail.schemaValidator();
+    for (JsonNode record : events("admin.change-abandoned")) {
+      assertThat(schema.validate(new io.vertx.core.json.JsonObject(record.toString())).getValid()).isTrue();
+    }
   }
 
   @Test
