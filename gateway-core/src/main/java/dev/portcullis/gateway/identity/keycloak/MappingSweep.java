@@ -10,8 +10,9 @@ import java.util.Objects;
 
 /**
  * Writes to Keycloak the role mappings of scheduled bindings granted in the gateway once they start,
- * and removes the role mappings the gateway wrote that no binding granted in it needs any more: a timed binding's after it expired (so that Keycloak-aware applications stop seeing the
- * role too), or one whose binding never came to be. A mapping Keycloak also holds on its own (a
+ * and removes the role mappings the gateway wrote that no binding granted in it needs any more: a
+ * timed binding's after it expired (so that Keycloak-aware applications stop seeing the role too),
+ * or one whose binding never came to be. A mapping Keycloak also holds on its own (a
  * binding granted by {@value RealmMirror#GRANTED_BY}) stays there. Idempotent: a removal that fails
  * is tried again at the next round. Blocking: call it on a worker.
  */
