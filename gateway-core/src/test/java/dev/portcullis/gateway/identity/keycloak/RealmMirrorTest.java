@@ -279,20 +279,33 @@ class RealmMirrorTest {
     }
   }
 
-  @Test
-  void aTimedBindingsMappingIsWrittenAndRemovedFromKeycloakWhenItExpires() {
+  /** A mirrored realm, its role 'viewer', and the write-through and sweep on a clock the test moves. */
+  private record Sweeping(RecordingRealm realm, MirrorStore mappings, dev.portcullis.gateway.support.MutableClock clock,
+      KeycloakWriteThrough writeThrough, MappingSweep sweep, dev.portcullis.gateway.identity.store.Role viewer) {
+  }
+
+  private Sweeping sweeping() {
     mirror.apply("acme", realm(), Set.of(), now);
     RecordingRealm realm = new RecordingRealm();
     MirrorStore mappings = new MirrorStore(db);
-    dev.portcullis.gateway.support.MutableClock clock = new dev.portcullis.gateway.support.MutableClock(now);
-    KeycloakWriteThrough writeThrough = new KeycloakWriteThrough("acme", realm, mappings, clock);
-    MappingSweep sweep = new MappingSweep(mappings, realm);
-    var viewer = MirrorFixtures.role(db, "acme", "viewer");
+    var clock = new dev.portcullis.gateway.support.MutableClock(now);
+    return new Sweeping(realm, mappings, clock, new KeycloakWriteThrough("acme", realm, mappings, clock),
+        new MappingSweep(mappings, realm), MirrorFixtures.role(db, "acme", "viewer"));
+  }
+
+  @Test
+  void aTimedBindingsMappingIsWrittenAndRemovedFromKeycloakWhenItExpires() {
+    Sweeping f = sweeping();
+    RecordingRealm realm = f.realm();
+    MirrorStore mappings = f.mappings();
+    dev.portcullis.gateway.support.MutableClock clock = f.clock();
+    MappingSweep sweep = f.sweep();
+    var viewer = f.viewer();
     Instant until = now.plus(Duration.ofHours(1));
     var binding = new dev.portcullis.gateway.identity.store.RoleBinding("b-1", viewer.id(), ADA, null, null, until,
         "incident", "admin-1", now);
 
-    writeThrough.bindingCreated(binding, viewer);
+    f.writeThrough().bindingCreated(binding, viewer);
     store.bindRole(viewer.id(), ADA, null, null, until, "incident", "admin-1"); // what the admin API does next
     assertThat(realm.calls).containsExactly("map viewer user " + ADA);
     assertThat(mappings.owned("acme")).extracting(MirrorStore.Owned::validUntil).containsExactly(until);
@@ -315,19 +328,18 @@ class RealmMirrorTest {
 
   @Test
   void aScheduledBindingsMappingIsWrittenOnlyOnceItStartsAndRemovedWhenItEnds() {
-    mirror.apply("acme", realm(), Set.of(), now);
-    RecordingRealm realm = new RecordingRealm();
-    MirrorStore mappings = new MirrorStore(db);
-    dev.portcullis.gateway.support.MutableClock clock = new dev.portcullis.gateway.support.MutableClock(now);
-    KeycloakWriteThrough writeThrough = new KeycloakWriteThrough("acme", realm, mappings, clock);
-    MappingSweep sweep = new MappingSweep(mappings, realm);
-    var viewer = MirrorFixtures.role(db, "acme", "viewer");
+    Sweeping f = sweeping();
+    RecordingRealm realm = f.realm();
+    MirrorStore mappings = f.mappings();
+    dev.portcullis.gateway.support.MutableClock clock = f.clock();
+    MappingSweep sweep = f.sweep();
+    var viewer = f.viewer();
     Instant from = now.plus(Duration.ofHours(1));
     Instant until = from.plus(Duration.ofHours(2));
     var binding = new dev.portcullis.gateway.identity.store.RoleBinding("b-1", viewer.id(), ADA, null, from, until,
         "next shift", "admin-1", now);
 
-    writeThrough.bindingCreated(binding, viewer);
+    f.writeThrough().bindingCreated(binding, viewer);
     store.bindRole(viewer.id(), ADA, null, from, until, "next shift", "admin-1");
     assertThat(realm.calls).as("nothing in Keycloak before the binding starts").isEmpty();
     assertThat(sweep.sweep("acme", clock.instant()).added()).isZero();
