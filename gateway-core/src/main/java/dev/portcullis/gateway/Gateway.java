@@ -114,14 +114,30 @@ public final class Gateway {
         .setEventLoopPoolSize(config.eventLoops())
         .setPreferNativeTransport(true));
     Gateway gateway = new Gateway(vertx, config, env, plugins, clock);
-    return gateway.startAll().map(gateway).recover(err -> {
-      Future<Void> closed = (gateway.identity == null ? Future.<Void>succeededFuture() : gateway.identity.close())
+    // Reported through a plain CompletableFuture: after a failed start Vert.x is closed, and a future of one of
+    // its contexts would hand its callbacks to event loops that are gone, so the failure would never arrive.
+    java.util.concurrent.CompletableFuture<Gateway> result = new java.util.concurrent.CompletableFuture<>();
+    gateway.startAll().onComplete(started -> {
+      if (started.succeeded()) {
+        result.complete(gateway);
+        return;
+      }
+      (gateway.identity == null ? Future.<Void>succeededFuture() : gateway.identity.close())
           .eventually(() -> gateway.audit == null ? Future.succeededFuture() : gateway.audit.close())
-          .eventually(() -> Future.fromCompletionStage(vertx.close().toCompletionStage()));
-      // completed off the closed Vert.x instance, whose event loops would never run the callback
-      return Future.fromCompletionStage(closed.toCompletionStage().handle((v, e) -> (Gateway) null)
-          .thenCompose(v -> java.util.concurrent.CompletableFuture.<Gateway>failedFuture(err)));
+          .onComplete(released -> {
+            Thread closer = new Thread(() -> {
+              try {
+                vertx.close().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+              } catch (Exception e) {
+                LOG.warn("Vert.x did not close cleanly after the failed start: {}", e.toString());
+              }
+              result.completeExceptionally(started.cause());
+            }, "portcullis-failed-start");
+            closer.setDaemon(true);
+            closer.start();
+          });
     });
+    return Future.fromCompletionStage(result);
   }
 
   /** What start-up reads from disk before anything listens. */
