@@ -6,9 +6,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Real upstream servers on loopback for tests, in their own Vert.x instance. */
@@ -36,11 +33,7 @@ public final class Backends implements AutoCloseable {
 
   /** A loopback port nothing listens on (bound, read, released). */
   public static int closedPort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return ForkedGateway.freePort(); // outside the range a port-0 bind could later take
   }
 
   public Vertx vertx() {

@@ -97,12 +97,26 @@ public final class ForkedGateway implements AutoCloseable {
   }
 
   public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    // Below Linux's ephemeral range (32768-60999): a port handed out for a bind to port 0 or for an
+    // outgoing connection in the meantime can then never be the one returned here, which a test
+    // binds only later (seen: another instance's admin listener on port 0 took a cluster port).
+    for (int tries = 0; tries < FREE_PORT_SPAN; tries++) {
+      int port = FREE_PORT_LOW + Math.floorMod(NEXT_PORT.getAndIncrement(), FREE_PORT_SPAN);
+      try (ServerSocket socket = new ServerSocket(port)) {
+        return socket.getLocalPort();
+      } catch (IOException taken) {
+        // in use: try the next one
+      }
     }
+    throw new IllegalStateException("no free port between " + FREE_PORT_LOW + " and "
+        + (FREE_PORT_LOW + FREE_PORT_SPAN - 1));
   }
+
+  private static final int FREE_PORT_LOW = 20_000;
+  private static final int FREE_PORT_SPAN = 12_000;
+  /** Starts at random, so that test JVMs running one after the other rarely reuse a port in TIME_WAIT. */
+  private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT = new java.util.concurrent.atomic
+      .AtomicInteger(new java.util.Random().nextInt(FREE_PORT_SPAN));
 
   @Override
   public void close() {
